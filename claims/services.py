@@ -1,0 +1,352 @@
+"""Writes to claims. Every status change goes through `_apply` and the workflow table.
+
+Each service runs in one transaction, locks the claim row, checks the actor's role and
+the claim's state, validates before it writes, and records the actor and the action in
+the audit history. A refusal raises `WorkflowError` and changes nothing.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims.models import (
+    Appearance,
+    Claim,
+    Claimant,
+    ClaimOrigin,
+    ClaimStatus,
+    Evidence,
+    Rating,
+    Topic,
+    Verdict,
+    VerdictStatus,
+)
+from claims.workflow import WorkflowError, check_transition
+from reviewers.roles import Role, roles_of
+
+User = AbstractBaseUser
+
+
+def _validate(obj: models.Model, exclude: Iterable[str] = ()) -> None:
+    try:
+        obj.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        first = next(iter(fields.values()))[0]
+        raise WorkflowError("invalid", str(first), fields) from None
+
+
+def _require_text(field: str, value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise WorkflowError("invalid", _("%(field)s is required.") % {"field": field}, {field: [_("This field is required.")]})
+    return value
+
+
+def _save(obj: models.Model, actor: User | None, reason: str, update_fields: list[str] | None = None) -> None:
+    # simple-history reads these to record who did what.
+    obj._history_user = actor
+    obj._change_reason = reason
+    obj.save(update_fields=update_fields)
+
+
+def _locked_claim(claim_id: int) -> Claim:
+    try:
+        return Claim.objects.select_for_update().get(pk=claim_id)
+    except Claim.DoesNotExist:
+        raise WorkflowError("invalid", _("Claim %(id)s does not exist.") % {"id": claim_id}) from None
+
+
+def _apply(
+    *,
+    name: str,
+    actor: User | None,
+    claim_id: int,
+    guard: Callable[[Claim, frozenset[Role]], None] | None = None,
+    effect: Callable[[Claim], None] | None = None,
+    **changes: Any,
+) -> Claim:
+    """Run one transition: lock, check the table and the guard, apply, save, audit."""
+    with transaction.atomic():
+        claim = _locked_claim(claim_id)
+        roles = roles_of(actor)
+        transition = check_transition(name, claim.status, roles)
+        if guard:
+            guard(claim, roles)
+        for field, value in changes.items():
+            setattr(claim, field, value)
+        claim.status = transition.target
+        claim.status_changed_at = timezone.now()
+        _validate(claim)
+        if effect:
+            effect(claim)
+        fields = ["status", "status_changed_at", "updated_at", *changes]
+        _save(claim, actor, name, update_fields=fields)
+        return claim
+
+
+def _open_verdict(claim: Claim) -> Verdict | None:
+    return claim.verdicts.select_for_update().open().first()
+
+
+def _next_version(claim: Claim) -> int:
+    last = claim.verdicts.aggregate(v=models.Max("version"))["v"]
+    return (last or 0) + 1
+
+
+# --- Creating claims ------------------------------------------------------------------
+
+
+def claim_create(
+    *,
+    actor: User | None,
+    text: str,
+    claim_reviewed: str,
+    claimant: Claimant,
+    language: str = "en",
+    topics: Iterable[Topic] = (),
+    claim_date: datetime.date | None = None,
+    origin: str = ClaimOrigin.ADMIN,
+    appearances: Iterable[dict[str, Any]] = (),
+) -> Claim:
+    """Save a new claim as received and queue its triage once the transaction commits."""
+    from claims.tasks import triage
+
+    with transaction.atomic():
+        claim = Claim(
+            text=text.strip(),
+            claim_reviewed=claim_reviewed.strip(),
+            claimant=claimant,
+            language=language,
+            claim_date=claim_date,
+            origin=origin,
+            status=ClaimStatus.RECEIVED,
+            created_by=actor,
+        )
+        _validate(claim)
+        _save(claim, actor, "create")
+        claim.topics.set(list(topics))
+        for data in appearances:
+            appearance = Appearance(claim=claim, **data)
+            _validate(appearance)
+            _save(appearance, actor, "create")
+        claim_id = claim.pk
+        # On commit, never inside the transaction: the worker must find the row.
+        transaction.on_commit(lambda: _enqueue_triage(triage, claim_id))
+    return claim
+
+
+def _enqueue_triage(task: Any, claim_id: int) -> None:
+    """A broker outage must not fail the request that saved the claim: the claim is
+    in the database as received and the reconciler enqueues it later."""
+    import logging
+
+    try:
+        task.delay(claim_id)
+    except Exception:  # noqa: BLE001 - any broker error; the claim is safe in the DB
+        logging.getLogger(__name__).warning("Could not enqueue triage of claim %s", claim_id, exc_info=True)
+
+
+# --- Transitions ----------------------------------------------------------------------
+
+
+def claim_triage(*, claim_id: int, actor: User | None = None) -> bool:
+    """Move a received claim to the queue. Returns False (and changes nothing) when the
+    claim is gone or already past received, so a redelivered task is harmless."""
+    with transaction.atomic():
+        current = Claim.objects.select_for_update().filter(pk=claim_id).values_list("status", flat=True).first()
+        if current != ClaimStatus.RECEIVED:
+            return False
+        _apply(name="triage", actor=actor, claim_id=claim_id)
+        return True
+
+
+def claim_take(*, actor: User, claim: Claim) -> Claim:
+    return _apply(name="take", actor=actor, claim_id=claim.pk, assignee=actor)
+
+
+def claim_assign(*, actor: User, claim: Claim, assignee: User) -> Claim:
+    def guard(_claim: Claim, _roles: frozenset[Role]) -> None:
+        if not roles_of(assignee) & {Role.REVIEWER, Role.EDITOR}:
+            raise WorkflowError(
+                "invalid",
+                _("%(user)s is not a reviewer.") % {"user": assignee.get_username()},
+                {"assignee": [_("Choose a reviewer or an editor.")]},
+            )
+
+    return _apply(name="assign", actor=actor, claim_id=claim.pk, guard=guard, assignee=assignee)
+
+
+def _must_be_assignee(actor: User) -> Callable[[Claim, frozenset[Role]], None]:
+    def guard(claim: Claim, roles: frozenset[Role]) -> None:
+        if claim.assignee_id != actor.pk:
+            raise WorkflowError("forbidden", _("Only the claim's assignee can do this."))
+
+    return guard
+
+
+def verdict_save_draft(
+    *, actor: User, claim: Claim, rating: Rating, summary: str, explanation: str
+) -> Verdict:
+    """Create or update the draft verdict of a claim under review (the assignee's)."""
+    with transaction.atomic():
+        locked = _locked_claim(claim.pk)
+        if locked.status != ClaimStatus.IN_REVIEW:
+            raise WorkflowError("illegal_transition", _("Only a claim in review has a draft verdict."))
+        _must_be_assignee(actor)(locked, roles_of(actor))
+        return _upsert_open_verdict(locked, actor, rating, summary, explanation, VerdictStatus.DRAFT)
+
+
+def _upsert_open_verdict(
+    claim: Claim, actor: User, rating: Rating, summary: str, explanation: str, status: str
+) -> Verdict:
+    verdict = _open_verdict(claim) or Verdict(claim=claim, version=_next_version(claim))
+    verdict.rating = rating
+    verdict.summary = (summary or "").strip()
+    verdict.explanation = (explanation or "").strip()
+    verdict.author = actor
+    verdict.status = status
+    _validate(verdict)
+    _save(verdict, actor, status)
+    return verdict
+
+
+def claim_propose(
+    *, actor: User, claim: Claim, rating: Rating, summary: str, explanation: str
+) -> Verdict:
+    """The assignee proposes a verdict; an editor other than them must approve it."""
+    _require_text("summary", summary)
+    _require_text("explanation", explanation)
+    with transaction.atomic():
+        locked = _apply(name="propose", actor=actor, claim_id=claim.pk, guard=_must_be_assignee(actor))
+        return _upsert_open_verdict(locked, actor, rating, summary, explanation, VerdictStatus.PROPOSED)
+
+
+def _proposed_verdict(claim: Claim) -> Verdict:
+    verdict = claim.verdicts.select_for_update().filter(status=VerdictStatus.PROPOSED).first()
+    if verdict is None:
+        raise WorkflowError("invalid", _("This claim has no proposed verdict."))
+    return verdict
+
+
+def claim_approve(*, actor: User, claim: Claim) -> Verdict:
+    """Approve the proposed verdict and publish it. Four eyes: never its own author."""
+    approved: list[Verdict] = []
+
+    def guard(locked: Claim, roles: frozenset[Role]) -> None:
+        if _proposed_verdict(locked).author_id == actor.pk:
+            raise WorkflowError("four_eyes", _("You cannot approve a verdict you wrote yourself."))
+
+    def effect(locked: Claim) -> None:
+        verdict = _proposed_verdict(locked)
+        verdict.status = VerdictStatus.APPROVED
+        verdict.approved_by = actor
+        verdict.approved_at = timezone.now()
+        _save(verdict, actor, "approve")
+        approved.append(verdict)
+
+    _apply(name="approve", actor=actor, claim_id=claim.pk, guard=guard, effect=effect)
+    return approved[0]
+
+
+def claim_send_back(*, actor: User, claim: Claim, note: str) -> Claim:
+    note = _require_text("note", note)
+
+    def effect(locked: Claim) -> None:
+        verdict = _proposed_verdict(locked)
+        verdict.status = VerdictStatus.REJECTED
+        verdict.review_note = note
+        _save(verdict, actor, "send_back")
+
+    return _apply(name="send_back", actor=actor, claim_id=claim.pk, effect=effect)
+
+
+def claim_correct(*, actor: User, claim: Claim, note: str) -> Verdict:
+    """Reopen a published fact-check. The published verdict stays public until the
+    correction (a new version carrying the public note) is approved."""
+    note = _require_text("note", note)
+    drafts: list[Verdict] = []
+
+    def effect(locked: Claim) -> None:
+        current = locked.verdicts.approved().order_by("-version").first()
+        draft = Verdict(
+            claim=locked,
+            version=_next_version(locked),
+            rating=current.rating,
+            summary=current.summary,
+            explanation=current.explanation,
+            author=actor,
+            correction_note=note,
+        )
+        _save(draft, actor, "correct")
+        drafts.append(draft)
+
+    # The assignee keeps the claim; an editor may reassign it afterwards.
+    _apply(name="correct", actor=actor, claim_id=claim.pk, effect=effect)
+    return drafts[0]
+
+
+def claim_withdraw(*, actor: User, claim: Claim, reason: str) -> Claim:
+    reason = _require_text("reason", reason)
+    return _apply(name="withdraw", actor=actor, claim_id=claim.pk, status_note=reason)
+
+
+def claim_reject(*, actor: User, claim: Claim, reason: str) -> Claim:
+    reason = _require_text("reason", reason)
+    return _apply(name="reject", actor=actor, claim_id=claim.pk, status_note=reason)
+
+
+def claim_merge(*, actor: User, claim: Claim, into: Claim) -> Claim:
+    """Mark `claim` a duplicate of `into`, which must be a claim that is itself no duplicate."""
+
+    def guard(locked: Claim, roles: frozenset[Role]) -> None:
+        target = Claim.objects.filter(pk=into.pk).values_list("status", flat=True).first()
+        if into.pk == locked.pk or target is None or target == ClaimStatus.DUPLICATE:
+            raise WorkflowError(
+                "invalid",
+                _("A claim can only be merged into another claim that is not a duplicate."),
+                {"duplicate_of": [_("Choose another claim.")]},
+            )
+
+    def effect(locked: Claim) -> None:
+        # Any verdict in the works is abandoned with the duplicate.
+        locked.verdicts.open().update(status=VerdictStatus.REJECTED)
+
+    return _apply(name="merge", actor=actor, claim_id=claim.pk, guard=guard, effect=effect, duplicate_of=into)
+
+
+# --- Evidence -------------------------------------------------------------------------
+
+
+def evidence_add(
+    *,
+    actor: User,
+    claim: Claim,
+    url: str,
+    title: str,
+    kind: str,
+    stance: str,
+    publisher: str = "",
+    quote: str = "",
+) -> Evidence:
+    """The assignee (or an editor) attaches a source to a claim under review."""
+    with transaction.atomic():
+        locked = _locked_claim(claim.pk)
+        roles = roles_of(actor)
+        if locked.status != ClaimStatus.IN_REVIEW:
+            raise WorkflowError("illegal_transition", _("Evidence is added while a claim is in review."))
+        if locked.assignee_id != actor.pk and not roles & {Role.EDITOR, Role.ADMIN}:
+            raise WorkflowError("forbidden", _("Only the claim's assignee or an editor can add evidence."))
+        evidence = Evidence(
+            claim=locked, url=url, title=title.strip(), publisher=publisher.strip(),
+            quote=quote.strip(), kind=kind, stance=stance, added_by=actor,
+        )
+        _validate(evidence, exclude=["added_by"])
+        _save(evidence, actor, "add_evidence")
+        return evidence

@@ -1,0 +1,81 @@
+"""The review workflow: the one table of who may move a claim from which state to which.
+
+The services in claims/services.py look every transition up here; nothing else decides
+whether a status change is allowed.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from claims.models import ClaimStatus as S
+from reviewers.roles import Role
+
+OPEN_STATES = frozenset({S.RECEIVED, S.QUEUED, S.IN_REVIEW, S.IN_APPROVAL})
+
+
+class WorkflowError(Exception):
+    """The one error every refused workflow action raises. `code` is one of:
+    illegal_transition, forbidden, four_eyes, invalid."""
+
+    def __init__(self, code: str, message: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset[S]
+    target: S
+    roles: frozenset[Role]
+
+
+def _t(name: str, label: str, sources: set[S], target: S, roles: set[Role]) -> Transition:
+    return Transition(name, label, frozenset(sources), target, frozenset(roles))
+
+
+EDITORS = {Role.EDITOR, Role.ADMIN}
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        _t("triage", _("Triage"), {S.RECEIVED}, S.QUEUED, {Role.SYSTEM, Role.ADMIN}),
+        _t("take", _("Take"), {S.QUEUED}, S.IN_REVIEW, {Role.REVIEWER, Role.EDITOR}),
+        _t("assign", _("Assign"), {S.QUEUED, S.IN_REVIEW}, S.IN_REVIEW, EDITORS),
+        _t("propose", _("Propose verdict"), {S.IN_REVIEW}, S.IN_APPROVAL, {Role.REVIEWER, Role.EDITOR}),
+        _t("approve", _("Approve and publish"), {S.IN_APPROVAL}, S.PUBLISHED, EDITORS),
+        _t("send_back", _("Send back"), {S.IN_APPROVAL}, S.IN_REVIEW, EDITORS),
+        _t("correct", _("Correct"), {S.PUBLISHED}, S.IN_REVIEW, EDITORS),
+        _t("withdraw", _("Withdraw"), {S.PUBLISHED}, S.WITHDRAWN, EDITORS),
+        _t("reject", _("Reject"), {S.RECEIVED, S.QUEUED}, S.REJECTED, EDITORS),
+        _t("merge", _("Mark as duplicate"), set(OPEN_STATES), S.DUPLICATE, EDITORS),
+    ]
+}
+
+
+def check_transition(name: str, status: str, roles: frozenset[Role]) -> Transition:
+    """Return the transition if `roles` may apply it to a claim in `status`, else raise."""
+    try:
+        transition = TRANSITIONS[name]
+    except KeyError:
+        raise WorkflowError("illegal_transition", f"Unknown workflow action {name!r}.") from None
+    if status not in transition.sources:
+        raise WorkflowError(
+            "illegal_transition",
+            f"Cannot {name.replace('_', ' ')} a claim that is {S(status).label.lower()}.",
+        )
+    if not roles & transition.roles:
+        allowed = ", ".join(sorted(r.value for r in transition.roles if r != Role.SYSTEM))
+        raise WorkflowError(
+            "forbidden", f"Only {allowed} may {name.replace('_', ' ')} a claim."
+        )
+    return transition
+
+
+def allowed_transitions(status: str, roles: frozenset[Role]) -> list[Transition]:
+    """The actions to offer a user (the admin's buttons use this)."""
+    return [t for t in TRANSITIONS.values() if status in t.sources and roles & t.roles]

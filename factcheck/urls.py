@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from factcheck.health import healthz
+
+admin.site.site_header = settings.FACTCHECK_ORG_NAME
+admin.site.site_title = settings.FACTCHECK_ORG_NAME
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

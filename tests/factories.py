@@ -1,0 +1,95 @@
+"""factory_boy factories. `ClaimFactory(status=...)` builds the rows a state implies
+(assignee, verdicts) directly, so tests can start from any point of the workflow."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from claims.models import Claim, Claimant, ClaimStatus, Rating, Topic, Verdict, VerdictStatus
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    is_staff = True
+    password = factory.django.Password("pw-for-tests")
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[str] | None, **kwargs) -> None:
+        for name in extracted or []:
+            self.groups.add(Group.objects.get(name=name))
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class ClaimantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Claimant
+        django_get_or_create = ("slug",)
+
+    name = "Sergei Shoigu"
+    slug = "sergei-shoigu"
+    description = "Russian Defence Minister"
+    wikidata_id = "Q313463"
+
+
+def rating(slug: str = "false") -> Rating:
+    return Rating.objects.get(slug=slug)
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Claim
+        skip_postgeneration_save = True
+
+    text = "Ukraine's casualties in the counteroffensive exceed 90,000 troops."
+    claim_reviewed = "Ukrainian casualties exceed 90,000 troops"
+    claimant = factory.SubFactory(ClaimantFactory)
+    language = "en"
+    status = ClaimStatus.QUEUED
+
+    @factory.post_generation
+    def state(self, create: bool, extracted, **kwargs) -> None:
+        """Give a claim the assignee and verdicts its status implies."""
+        if not create:
+            return
+        author = kwargs.get("author") or self.assignee
+        if self.status in {ClaimStatus.IN_REVIEW, ClaimStatus.IN_APPROVAL, ClaimStatus.PUBLISHED, ClaimStatus.WITHDRAWN} and author is None:
+            author = UserFactory(username="claim-author", roles=["Reviewer"])
+        if self.status in {ClaimStatus.IN_REVIEW, ClaimStatus.IN_APPROVAL} and self.assignee is None:
+            self.assignee = author
+            self.save(update_fields=["assignee"])
+        if self.status == ClaimStatus.IN_APPROVAL:
+            VerdictFactory(claim=self, author=author, status=VerdictStatus.PROPOSED)
+        if self.status in {ClaimStatus.PUBLISHED, ClaimStatus.WITHDRAWN}:
+            approver = kwargs.get("approver") or UserFactory(username="claim-approver", roles=["Editor"])
+            VerdictFactory(
+                claim=self, author=author, status=VerdictStatus.APPROVED,
+                approved_by=approver, approved_at=timezone.now(),
+            )
+
+
+class VerdictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Verdict
+
+    claim = factory.SubFactory(ClaimFactory)
+    version = factory.LazyAttribute(lambda v: v.claim.verdicts.count() + 1)
+    rating = factory.LazyFunction(rating)
+    summary = "The figure comes from the Russian defence ministry and cannot be checked independently."
+    explanation = "No independent source confirms the number; Ukraine does not publish casualty counts."
+    author = factory.SubFactory(UserFactory)
+    status = VerdictStatus.DRAFT
