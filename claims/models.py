@@ -316,9 +316,7 @@ class Verdict(models.Model):
                 name="verdict_one_open_per_claim",
             ),
             # Four eyes: nobody approves their own verdict, whatever code writes the row.
-            models.CheckConstraint(
-                condition=~Q(approved_by=F("author")), name="verdict_four_eyes"
-            ),
+            models.CheckConstraint(condition=~Q(approved_by=F("author")), name="verdict_four_eyes"),
             models.CheckConstraint(
                 condition=~Q(status=VerdictStatus.APPROVED)
                 | (Q(approved_by__isnull=False) & Q(approved_at__isnull=False)),

@@ -100,6 +100,14 @@ def _next_version(claim: Claim) -> int:
     return (last or 0) + 1
 
 
+def _new_version(claim: Claim) -> Verdict:
+    """The next version. A correction that was sent back hands its public note on to
+    the next attempt, so the note reaches the version that gets approved."""
+    last = claim.verdicts.order_by("-version").first()
+    note = last.correction_note if last and last.status == VerdictStatus.REJECTED else ""
+    return Verdict(claim=claim, version=(last.version + 1 if last else 1), correction_note=note)
+
+
 # --- Creating claims ------------------------------------------------------------------
 
 
@@ -206,7 +214,7 @@ def verdict_save_draft(
 def _upsert_open_verdict(
     claim: Claim, actor: User, rating: Rating, summary: str, explanation: str, status: str
 ) -> Verdict:
-    verdict = _open_verdict(claim) or Verdict(claim=claim, version=_next_version(claim))
+    verdict = _open_verdict(claim) or _new_version(claim)
     verdict.rating = rating
     verdict.summary = (summary or "").strip()
     verdict.explanation = (explanation or "").strip()
@@ -315,8 +323,10 @@ def claim_merge(*, actor: User, claim: Claim, into: Claim) -> Claim:
             )
 
     def effect(locked: Claim) -> None:
-        # Any verdict in the works is abandoned with the duplicate.
-        locked.verdicts.open().update(status=VerdictStatus.REJECTED)
+        # Any verdict in the works is abandoned with the duplicate, in the audit trail too.
+        for verdict in locked.verdicts.select_for_update().open():
+            verdict.status = VerdictStatus.REJECTED
+            _save(verdict, actor, "merge", update_fields=["status", "updated_at"])
 
     return _apply(name="merge", actor=actor, claim_id=claim.pk, guard=guard, effect=effect, duplicate_of=into)
 

@@ -149,7 +149,9 @@ def celery_broker_url(redis_url: str) -> str:
         return f"redis+socket://{parts.path}?virtual_host={db}"
     if parts.scheme in {"redis", "rediss"}:
         return redis_url
-    raise ImproperlyConfigured(f"REDIS_URL must be redis://, rediss:// or unix://, not {redis_url!r}")
+    raise ImproperlyConfigured(
+        f"REDIS_URL must be redis://, rediss:// or unix://, not {redis_url!r}"
+    )
 
 
 # Seconds before a call to Redis gives up, so a dead Redis never hangs a request.

@@ -1,5 +1,12 @@
 """Shared fixtures: named personas and claims in every workflow state."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from tests.factories import ClaimFactory, UserFactory
@@ -39,3 +46,83 @@ def outsider(db):
 @pytest.fixture
 def claim(db):
     return ClaimFactory()
+
+
+# --- Real Celery workers ----------------------------------------------------------------
+
+
+def database_url_for_workers() -> str:
+    """The test database as a DATABASE_URL, so worker processes write where tests read."""
+    from django.db import connection
+
+    cfg = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{cfg['NAME']}"
+    auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg["PASSWORD"] else "")
+    return f"postgres://{auth}@{cfg['HOST'] or 'localhost'}:{cfg['PORT'] or 5432}/{cfg['NAME']}"
+
+
+@pytest.fixture
+def clean_broker(settings):
+    """An empty broker database: no message left by an earlier test reaches a worker."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+class WorkerProcesses:
+    """Start and stop real `celery worker` processes against the test database."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, queues: str = "intake,default", concurrency: int = 1, **env_extra: str):
+        env = dict(os.environ, DATABASE_URL=database_url_for_workers(), **env_extra)
+        log = open(self.tmp_path / f"worker-{len(self.processes)}.log", "w")  # noqa: SIM115
+        command = [
+            str(Path(sys.executable).parent / "celery"), "-A", "factcheck", "worker",
+            "--loglevel", "INFO", "--queues", queues, "--concurrency", str(concurrency),
+            "--without-gossip", "--without-mingle", "--hostname", f"test{len(self.processes)}@%h",
+        ]  # fmt: skip
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append(process)
+        return process
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text() for p in sorted(self.tmp_path.glob("worker-*.log")))
+
+
+@pytest.fixture
+def celery_workers(transactional_db, clean_broker, tmp_path):
+    workers = WorkerProcesses(tmp_path)
+    yield workers
+    workers.stop_all()
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
+    """Poll until predicate() is truthy; returns its value or fails with the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout}s")

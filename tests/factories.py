@@ -67,18 +67,43 @@ class ClaimFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         author = kwargs.get("author") or self.assignee
-        if self.status in {ClaimStatus.IN_REVIEW, ClaimStatus.IN_APPROVAL, ClaimStatus.PUBLISHED, ClaimStatus.WITHDRAWN} and author is None:
+        if (
+            self.status
+            in {
+                ClaimStatus.IN_REVIEW,
+                ClaimStatus.IN_APPROVAL,
+                ClaimStatus.PUBLISHED,
+                ClaimStatus.WITHDRAWN,
+            }
+            and author is None
+        ):
             author = UserFactory(username="claim-author", roles=["Reviewer"])
-        if self.status in {ClaimStatus.IN_REVIEW, ClaimStatus.IN_APPROVAL} and self.assignee is None:
+        # The reviewer who took the claim stays its assignee after publishing (a
+        # correction goes back to them), as claim_take and claim_approve leave it.
+        if (
+            self.status
+            in {
+                ClaimStatus.IN_REVIEW,
+                ClaimStatus.IN_APPROVAL,
+                ClaimStatus.PUBLISHED,
+                ClaimStatus.WITHDRAWN,
+            }
+            and self.assignee is None
+        ):
             self.assignee = author
             self.save(update_fields=["assignee"])
         if self.status == ClaimStatus.IN_APPROVAL:
             VerdictFactory(claim=self, author=author, status=VerdictStatus.PROPOSED)
         if self.status in {ClaimStatus.PUBLISHED, ClaimStatus.WITHDRAWN}:
-            approver = kwargs.get("approver") or UserFactory(username="claim-approver", roles=["Editor"])
+            approver = kwargs.get("approver") or UserFactory(
+                username="claim-approver", roles=["Editor"]
+            )
             VerdictFactory(
-                claim=self, author=author, status=VerdictStatus.APPROVED,
-                approved_by=approver, approved_at=timezone.now(),
+                claim=self,
+                author=author,
+                status=VerdictStatus.APPROVED,
+                approved_by=approver,
+                approved_at=timezone.now(),
             )
 
 
@@ -89,7 +114,11 @@ class VerdictFactory(factory.django.DjangoModelFactory):
     claim = factory.SubFactory(ClaimFactory)
     version = factory.LazyAttribute(lambda v: v.claim.verdicts.count() + 1)
     rating = factory.LazyFunction(rating)
-    summary = "The figure comes from the Russian defence ministry and cannot be checked independently."
-    explanation = "No independent source confirms the number; Ukraine does not publish casualty counts."
+    summary = (
+        "The figure comes from the Russian defence ministry and cannot be checked independently."
+    )
+    explanation = (
+        "No independent source confirms the number; Ukraine does not publish casualty counts."
+    )
     author = factory.SubFactory(UserFactory)
     status = VerdictStatus.DRAFT

@@ -6,28 +6,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('claims', '0001_initial'),
+        ("claims", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReviewerProfile',
+            name="ReviewerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('languages', models.JSONField(blank=True, default=list, verbose_name='languages')),
-                ('capacity', models.PositiveSmallIntegerField(default=5, help_text='Most open claims assigned at once.', verbose_name='capacity')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('topics', models.ManyToManyField(blank=True, related_name='reviewers', to='claims.topic', verbose_name='expertise')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reviewer_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("languages", models.JSONField(blank=True, default=list, verbose_name="languages")),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        help_text="Most open claims assigned at once.",
+                        verbose_name="capacity",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "topics",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="reviewers",
+                        to="claims.topic",
+                        verbose_name="expertise",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviewer_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reviewer profile',
-                'verbose_name_plural': 'reviewer profiles',
+                "verbose_name": "reviewer profile",
+                "verbose_name_plural": "reviewer profiles",
             },
         ),
     ]

@@ -8,17 +8,38 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 VIEW_ALL = [
-    "view_claim", "view_claimant", "view_claimantalias", "view_appearance", "view_evidence",
-    "view_rating", "view_topic", "view_verdict",
+    "view_claim",
+    "view_claimant",
+    "view_claimantalias",
+    "view_appearance",
+    "view_evidence",
+    "view_rating",
+    "view_topic",
+    "view_verdict",
 ]
 REVIEWER = VIEW_ALL + [
-    "add_claim", "change_claim", "add_appearance", "change_appearance",
-    "add_evidence", "change_evidence", "delete_evidence", "add_verdict", "change_verdict",
-    "add_claimant", "add_claimantalias",
+    "add_claim",
+    "change_claim",
+    "add_appearance",
+    "change_appearance",
+    "add_evidence",
+    "change_evidence",
+    "delete_evidence",
+    "add_verdict",
+    "change_verdict",
+    "add_claimant",
+    "add_claimantalias",
 ]
 EDITOR = REVIEWER + [
-    "change_claimant", "change_claimantalias", "delete_claimantalias", "add_topic", "change_topic",
-    "delete_appearance", "view_reviewerprofile", "view_newsroom", "change_newsroom",
+    "change_claimant",
+    "change_claimantalias",
+    "delete_claimantalias",
+    "add_topic",
+    "change_topic",
+    "delete_appearance",
+    "view_reviewerprofile",
+    "view_newsroom",
+    "change_newsroom",
 ]
 ROLE_PERMISSIONS = {"Reviewer": REVIEWER, "Editor": EDITOR}
 
@@ -33,17 +54,24 @@ def create_roles(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(Permission.objects.filter(
-            content_type__app_label__in=["claims", "reviewers", "newsrooms"], codename__in=codenames
-        ))
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label__in=["claims", "reviewers", "newsrooms"],
+                codename__in=codenames,
+            )
+        )
     admin, _ = Group.objects.get_or_create(name="Admin")
-    admin.permissions.set(Permission.objects.filter(
-        content_type__app_label__in=["claims", "reviewers", "newsrooms", "auth"]
-    ))
+    admin.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["claims", "reviewers", "newsrooms", "auth"]
+        )
+    )
 
 
 def drop_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=["Reviewer", "Editor", "Admin"]).delete()
+    apps.get_model("auth", "Group").objects.filter(
+        name__in=["Reviewer", "Editor", "Admin"]
+    ).delete()
 
 
 class Migration(migrations.Migration):

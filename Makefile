@@ -1,0 +1,39 @@
+# The commands people type. Everything installs into .venv from the pinned requirements.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: run test smoke lint format clean
+
+run: $(STAMP)
+	exec $(PY) -m factcheck.run
+
+# The whole suite. Uses DATABASE_URL/REDIS_URL when set; otherwise SQLite under var/ and
+# an embedded Redis started for the run (database 15 of it, so `make run` data is kept).
+test: $(STAMP)
+	exec $(PY) -m factcheck.embedded_redis --db 15 $(PY) -m pytest --ds=tests.settings -m "not smoke" $(PYTEST_ARGS)
+
+# `make run` in a clean copy of the project, driven as a new user would (.ci/run runs it).
+smoke: $(STAMP)
+	exec $(PY) -m pytest -m smoke tests/smoke $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# A fresh venv on the first run or when the requirements change; reused otherwise.
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+clean:
+	rm -rf $(VENV) var staticfiles

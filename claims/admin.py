@@ -1,0 +1,96 @@
+"""The admin for claims. Status, assignee and duplicate_of are read-only here: only the
+workflow services change them (the reviewers' workspace issue adds the buttons)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims.models import (
+    Appearance,
+    Claim,
+    Claimant,
+    ClaimantAlias,
+    Evidence,
+    Rating,
+    Topic,
+    Verdict,
+)
+
+
+class ClaimantAliasInline(admin.TabularInline):
+    model = ClaimantAlias
+    extra = 0
+
+
+@admin.register(Claimant)
+class ClaimantAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "description", "wikidata_id"]
+    search_fields = ["name", "aliases__name", "wikidata_id"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ClaimantAliasInline]
+
+
+class AppearanceInline(admin.TabularInline):
+    model = Appearance
+    extra = 0
+
+
+class EvidenceInline(admin.StackedInline):
+    model = Evidence
+    extra = 0
+    fields = ["url", "title", "publisher", "stance", "kind", "quote", "added_by", "added_at"]
+    readonly_fields = ["added_by", "added_at"]
+
+
+class VerdictInline(admin.StackedInline):
+    model = Verdict
+    extra = 0
+    can_delete = False
+    fields = ["version", "status", "rating", "summary", "explanation", "author", "approved_by",
+              "approved_at", "correction_note", "review_note"]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = ["claim_reviewed", "claimant", "status", "assignee", "priority", "created_at"]
+    list_filter = ["status", "language", "topics", "origin"]
+    list_select_related = ["claimant", "assignee"]
+    search_fields = ["text", "claim_reviewed", "claimant__name", "claimant__aliases__name"]
+    autocomplete_fields = ["claimant"]
+    readonly_fields = ["status", "assignee", "duplicate_of", "status_note", "priority", "origin",
+                       "created_by", "created_at", "updated_at", "status_changed_at"]  # fmt: skip
+    filter_horizontal = ["topics"]
+    inlines = [AppearanceInline, EvidenceInline, VerdictInline]
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    list_display = ["label", "slug", "value", "position"]
+    list_editable = ["position"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Verdict)
+class VerdictAdmin(SimpleHistoryAdmin):
+    list_display = ["claim", "version", "rating", "status", "author", "approved_by", "approved_at"]
+    list_filter = ["status", "rating"]
+    list_select_related = ["claim", "rating", "author", "approved_by"]
+    readonly_fields = ["claim", "version", "status", "author", "approved_by", "approved_at"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "stance", "kind", "claim", "added_at"]
+    list_filter = ["stance", "kind"]
+    list_select_related = ["claim"]
+    search_fields = ["title", "publisher", "url"]
+    readonly_fields = ["claim", "added_by", "added_at"]

@@ -1,0 +1,181 @@
+"""`make run` in a clean copy of the project, as a new user would run it (`make smoke`).
+
+No DATABASE_URL or REDIS_URL: SQLite and the embedded Redis. The first run creates the
+venv and installs; the second reuses everything. Ctrl-C (SIGINT to the terminal's
+process group) and SIGTERM to `make` must both leave no process behind.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+pytestmark = pytest.mark.smoke
+
+PROJECT = Path(__file__).resolve().parents[2]
+SETUP_TIMEOUT = 600  # generous: a cold pip cache downloads every requirement
+
+
+def _copy_project(dest: Path) -> None:
+    """Tracked and new files only: no .venv, no var/, nothing ignored."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=PROJECT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for name in filter(None, listed):
+        source = PROJECT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except OSError:
+        return 0, ""
+
+
+def _wait_healthy(base: str, make: subprocess.Popen, log: Path) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < SETUP_TIMEOUT:
+        if _get(f"{base}/healthz")[0] == 200:
+            return time.monotonic() - started
+        if make.poll() is not None:
+            pytest.fail(f"make run exited early:\n{log.read_text()[-4000:]}")
+        time.sleep(1)
+    pytest.fail(f"/healthz never answered 200:\n{log.read_text()[-4000:]}")
+
+
+def _env(port: int) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            (
+                "DATABASE_URL",
+                "REDIS_URL",
+                "DJANGO_",
+                "FACTCHECK_",
+                "SECRET_KEY",
+                "DEBUG",
+                "VIRTUAL_ENV",
+            )
+        )
+    }
+    env["PORT"] = str(port)
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p
+    )
+    return env
+
+
+def _start(copy: Path, port: int, log: Path) -> subprocess.Popen:
+    # Its own process group, like a terminal's foreground job, so SIGINT can go to all of it.
+    return subprocess.Popen(
+        ["make", "run"], cwd=copy, env=_env(port), stdout=log.open("a"),
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def _family(make: subprocess.Popen) -> list[psutil.Process]:
+    root = psutil.Process(make.pid)
+    return [root, *root.children(recursive=True)]
+
+
+def _stop_and_check_nothing_left(
+    make: subprocess.Popen, sig: int, to_group: bool, copy: Path
+) -> None:
+    family = _family(make)
+    names = {p.name() for p in family}
+    assert {"redis-server"} <= names or any("redis-server" in " ".join(p.cmdline()) for p in family)
+    if to_group:
+        os.killpg(make.pid, sig)  # what Ctrl-C in a terminal does
+    else:
+        make.send_signal(sig)
+    make.wait(timeout=60)
+    gone, alive = psutil.wait_procs(family, timeout=30)
+    assert alive == [], f"left running: {[(p.pid, p.cmdline()) for p in alive]}"
+    strays = [
+        p
+        for p in psutil.process_iter(["cmdline", "cwd"])
+        if str(copy) in " ".join(p.info["cmdline"] or []) or str(copy) == (p.info["cwd"] or "")
+    ]
+    assert strays == [], f"strays: {[(p.pid, p.info['cmdline']) for p in strays]}"
+
+
+def _triage_claim_through_worker(copy: Path) -> None:
+    env = {**_env(0), "DEBUG": "true"}
+    python = str(copy / ".venv" / "bin" / "python")
+    create = (
+        "from claims import services; from claims.models import Claimant; "
+        "c = services.claim_create(actor=None, text='Smoke test claim: 2 million shells a year.', "
+        "claim_reviewed='Smoke test claim', claimant=Claimant.objects.first()); print(c.pk)"
+    )
+    out = subprocess.run([python, "manage.py", "shell", "-c", create], cwd=copy, env=env,
+                         capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
+    claim_id = int(out.stdout.strip().splitlines()[-1])
+    check = f"from claims.models import Claim; print(Claim.objects.get(pk={claim_id}).status)"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        out = subprocess.run([python, "manage.py", "shell", "-c", check], cwd=copy, env=env,
+                             capture_output=True, text=True, check=True, timeout=60)  # fmt: skip
+        if out.stdout.strip().splitlines()[-1] == "queued":
+            return
+        time.sleep(1)
+    pytest.fail("the worker never triaged the claim")
+
+
+def test_make_run_in_a_clean_copy_serves_the_demo_and_stops_cleanly(tmp_path):
+    copy = tmp_path / "factcheck"
+    _copy_project(copy)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "make-run.log"
+
+    make = _start(copy, port, log)
+    try:
+        first = _wait_healthy(base, make, log)
+        status, body = _get(f"{base}/admin/login/")
+        assert status == 200 and 'name="username"' in body
+        output = log.read_text()
+        assert "olena" in output and "factcheck-demo" in output, "demo logins are printed"
+        _triage_claim_through_worker(copy)
+        _stop_and_check_nothing_left(make, signal.SIGINT, to_group=True, copy=copy)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+
+    # Second run: reuses the venv, the database and the demo; stopped with SIGTERM.
+    stamps = sorted((copy / ".venv").glob(".installed-*"))
+    stamp_mtime = stamps[0].stat().st_mtime
+    make = _start(copy, port, log)
+    try:
+        second = _wait_healthy(base, make, log)
+        assert sorted((copy / ".venv").glob(".installed-*")) == stamps
+        assert stamps[0].stat().st_mtime == stamp_mtime, "second run reinstalled"
+        _stop_and_check_nothing_left(make, signal.SIGTERM, to_group=False, copy=copy)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+    print(
+        f"\nmake run: first start {first:.0f}s (with install), second start {second:.0f}s",
+        file=sys.stderr,
+    )

@@ -1,0 +1,50 @@
+"""/healthz against the real database and broker, and with each of them down."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def test_healthz_is_200_when_database_and_broker_answer(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+
+
+def test_healthz_is_503_naming_the_broker_when_redis_is_down(client, db, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["down"] == ["broker"]
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_is_503_naming_the_database_when_it_is_down(settings):
+    """A real process whose database cannot be reached (nothing listens on port 1)."""
+    script = (
+        "from django.test import Client; c = Client(); r = c.get('/healthz'); "
+        "import json; print(json.dumps({'code': r.status_code, 'body': r.json()}))"
+    )
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DATABASE_URL="postgres://nobody@127.0.0.1:1/none",
+        ALLOWED_HOSTS="testserver",
+        REDIS_URL=settings.REDIS_URL,  # the broker is up: only the database is down
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["code"] == 503
+    assert result["body"]["down"] == ["database"]
