@@ -46,11 +46,13 @@ COPY newsrooms ./newsrooms
 # Static files are collected (hashed, compressed) into the image. Settings refuse to
 # load without SECRET_KEY when DEBUG is off; this throwaway value exists only during
 # this RUN and signs nothing. The SQLite path of the default settings points at a
-# scratch directory, so no root-owned file is left in /app/var.
+# scratch directory, so no root-owned file is left in /app/var. The code is compiled
+# here because the non-root user cannot write __pycache__ at run time.
 RUN SECRET_KEY=collectstatic-build-only-not-a-secret DEBUG=false \
     FACTCHECK_VAR_DIR=/tmp/build-var \
     python manage.py collectstatic --noinput \
  && rm -rf /tmp/build-var \
+ && python -m compileall -q manage.py factcheck claims reviewers newsrooms \
  && mkdir -p /app/var \
  && chown factcheck:factcheck /app/var
 

@@ -4,6 +4,7 @@ workflow services change them (the reviewers' workspace issue adds the buttons).
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims import services
 from claims.models import (
     Appearance,
     Claim,
@@ -64,6 +65,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
                        "created_by", "created_at", "updated_at", "status_changed_at"]  # fmt: skip
     filter_horizontal = ["topics"]
     inlines = [AppearanceInline, EvidenceInline, VerdictInline]
+
+    def save_model(self, request, obj: Claim, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            # A new claim enters the workflow like any other: received, then triaged.
+            services.claim_register(actor=request.user, claim=obj)
 
 
 @admin.register(Rating)

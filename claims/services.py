@@ -45,11 +45,17 @@ def _validate(obj: models.Model, exclude: Iterable[str] = ()) -> None:
 def _require_text(field: str, value: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise WorkflowError("invalid", _("%(field)s is required.") % {"field": field}, {field: [_("This field is required.")]})
+        raise WorkflowError(
+            "invalid",
+            _("%(field)s is required.") % {"field": field},
+            {field: [_("This field is required.")]},
+        )
     return value
 
 
-def _save(obj: models.Model, actor: User | None, reason: str, update_fields: list[str] | None = None) -> None:
+def _save(
+    obj: models.Model, actor: User | None, reason: str, update_fields: list[str] | None = None
+) -> None:
     # simple-history reads these to record who did what.
     obj._history_user = actor
     obj._change_reason = reason
@@ -60,7 +66,9 @@ def _locked_claim(claim_id: int) -> Claim:
     try:
         return Claim.objects.select_for_update().get(pk=claim_id)
     except Claim.DoesNotExist:
-        raise WorkflowError("invalid", _("Claim %(id)s does not exist.") % {"id": claim_id}) from None
+        raise WorkflowError(
+            "invalid", _("Claim %(id)s does not exist.") % {"id": claim_id}
+        ) from None
 
 
 def _apply(
@@ -124,26 +132,38 @@ def claim_create(
     appearances: Iterable[dict[str, Any]] = (),
 ) -> Claim:
     """Save a new claim as received and queue its triage once the transaction commits."""
-    from claims.tasks import triage
-
+    claim = Claim(
+        text=text.strip(),
+        claim_reviewed=claim_reviewed.strip(),
+        claimant=claimant,
+        language=language,
+        claim_date=claim_date,
+        origin=origin,
+    )
     with transaction.atomic():
-        claim = Claim(
-            text=text.strip(),
-            claim_reviewed=claim_reviewed.strip(),
-            claimant=claimant,
-            language=language,
-            claim_date=claim_date,
-            origin=origin,
-            status=ClaimStatus.RECEIVED,
-            created_by=actor,
-        )
-        _validate(claim)
-        _save(claim, actor, "create")
+        claim_register(actor=actor, claim=claim)
         claim.topics.set(list(topics))
         for data in appearances:
             appearance = Appearance(claim=claim, **data)
             _validate(appearance)
             _save(appearance, actor, "create")
+    return claim
+
+
+def claim_register(*, actor: User | None, claim: Claim) -> Claim:
+    """Save an unsaved claim (built by a service or an admin form) as received and send
+    its triage when the transaction commits. `actor` None is the system (API, import)."""
+    from claims.tasks import triage
+
+    if actor is not None and not roles_of(actor):
+        raise WorkflowError("forbidden", _("Only reviewers, editors and admins can add claims."))
+    claim.status = ClaimStatus.RECEIVED
+    claim.created_by = actor
+    claim.assignee = None
+    claim.duplicate_of = None
+    with transaction.atomic():
+        _validate(claim)
+        _save(claim, actor, "create")
         claim_id = claim.pk
         # On commit, never inside the transaction: the worker must find the row.
         transaction.on_commit(lambda: _enqueue_triage(triage, claim_id))
@@ -158,7 +178,9 @@ def _enqueue_triage(task: Any, claim_id: int) -> None:
     try:
         task.delay(claim_id)
     except Exception:  # noqa: BLE001 - any broker error; the claim is safe in the DB
-        logging.getLogger(__name__).warning("Could not enqueue triage of claim %s", claim_id, exc_info=True)
+        logging.getLogger(__name__).warning(
+            "Could not enqueue triage of claim %s", claim_id, exc_info=True
+        )
 
 
 # --- Transitions ----------------------------------------------------------------------
@@ -168,7 +190,12 @@ def claim_triage(*, claim_id: int, actor: User | None = None) -> bool:
     """Move a received claim to the queue. Returns False (and changes nothing) when the
     claim is gone or already past received, so a redelivered task is harmless."""
     with transaction.atomic():
-        current = Claim.objects.select_for_update().filter(pk=claim_id).values_list("status", flat=True).first()
+        current = (
+            Claim.objects.select_for_update()
+            .filter(pk=claim_id)
+            .values_list("status", flat=True)
+            .first()
+        )
         if current != ClaimStatus.RECEIVED:
             return False
         _apply(name="triage", actor=actor, claim_id=claim_id)
@@ -206,9 +233,13 @@ def verdict_save_draft(
     with transaction.atomic():
         locked = _locked_claim(claim.pk)
         if locked.status != ClaimStatus.IN_REVIEW:
-            raise WorkflowError("illegal_transition", _("Only a claim in review has a draft verdict."))
+            raise WorkflowError(
+                "illegal_transition", _("Only a claim in review has a draft verdict.")
+            )
         _must_be_assignee(actor)(locked, roles_of(actor))
-        return _upsert_open_verdict(locked, actor, rating, summary, explanation, VerdictStatus.DRAFT)
+        return _upsert_open_verdict(
+            locked, actor, rating, summary, explanation, VerdictStatus.DRAFT
+        )
 
 
 def _upsert_open_verdict(
@@ -232,8 +263,12 @@ def claim_propose(
     _require_text("summary", summary)
     _require_text("explanation", explanation)
     with transaction.atomic():
-        locked = _apply(name="propose", actor=actor, claim_id=claim.pk, guard=_must_be_assignee(actor))
-        return _upsert_open_verdict(locked, actor, rating, summary, explanation, VerdictStatus.PROPOSED)
+        locked = _apply(
+            name="propose", actor=actor, claim_id=claim.pk, guard=_must_be_assignee(actor)
+        )
+        return _upsert_open_verdict(
+            locked, actor, rating, summary, explanation, VerdictStatus.PROPOSED
+        )
 
 
 def _proposed_verdict(claim: Claim) -> Verdict:
@@ -327,8 +362,14 @@ def claim_merge(*, actor: User, claim: Claim, into: Claim) -> Claim:
         for verdict in locked.verdicts.select_for_update().open():
             verdict.status = VerdictStatus.REJECTED
             _save(verdict, actor, "merge", update_fields=["status", "updated_at"])
+        # Claims merged into this one earlier now point at the survivor: no chains.
+        for earlier in Claim.objects.select_for_update().filter(duplicate_of=locked):
+            earlier.duplicate_of = into
+            _save(earlier, actor, "merge", update_fields=["duplicate_of", "updated_at"])
 
-    return _apply(name="merge", actor=actor, claim_id=claim.pk, guard=guard, effect=effect, duplicate_of=into)
+    return _apply(
+        name="merge", actor=actor, claim_id=claim.pk, guard=guard, effect=effect, duplicate_of=into
+    )
 
 
 # --- Evidence -------------------------------------------------------------------------
@@ -350,12 +391,22 @@ def evidence_add(
         locked = _locked_claim(claim.pk)
         roles = roles_of(actor)
         if locked.status != ClaimStatus.IN_REVIEW:
-            raise WorkflowError("illegal_transition", _("Evidence is added while a claim is in review."))
+            raise WorkflowError(
+                "illegal_transition", _("Evidence is added while a claim is in review.")
+            )
         if locked.assignee_id != actor.pk and not roles & {Role.EDITOR, Role.ADMIN}:
-            raise WorkflowError("forbidden", _("Only the claim's assignee or an editor can add evidence."))
+            raise WorkflowError(
+                "forbidden", _("Only the claim's assignee or an editor can add evidence.")
+            )
         evidence = Evidence(
-            claim=locked, url=url, title=title.strip(), publisher=publisher.strip(),
-            quote=quote.strip(), kind=kind, stance=stance, added_by=actor,
+            claim=locked,
+            url=url,
+            title=title.strip(),
+            publisher=publisher.strip(),
+            quote=quote.strip(),
+            kind=kind,
+            stance=stance,
+            added_by=actor,
         )
         _validate(evidence, exclude=["added_by"])
         _save(evidence, actor, "add_evidence")

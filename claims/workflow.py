@@ -6,7 +6,8 @@ whether a status change is allowed.
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from claims.models import ClaimStatus as S
 from reviewers.roles import Role
@@ -43,16 +44,22 @@ EDITORS = {Role.EDITOR, Role.ADMIN}
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        _t("triage", _("Triage"), {S.RECEIVED}, S.QUEUED, {Role.SYSTEM, Role.ADMIN}),
-        _t("take", _("Take"), {S.QUEUED}, S.IN_REVIEW, {Role.REVIEWER, Role.EDITOR}),
-        _t("assign", _("Assign"), {S.QUEUED, S.IN_REVIEW}, S.IN_REVIEW, EDITORS),
-        _t("propose", _("Propose verdict"), {S.IN_REVIEW}, S.IN_APPROVAL, {Role.REVIEWER, Role.EDITOR}),
-        _t("approve", _("Approve and publish"), {S.IN_APPROVAL}, S.PUBLISHED, EDITORS),
-        _t("send_back", _("Send back"), {S.IN_APPROVAL}, S.IN_REVIEW, EDITORS),
-        _t("correct", _("Correct"), {S.PUBLISHED}, S.IN_REVIEW, EDITORS),
-        _t("withdraw", _("Withdraw"), {S.PUBLISHED}, S.WITHDRAWN, EDITORS),
-        _t("reject", _("Reject"), {S.RECEIVED, S.QUEUED}, S.REJECTED, EDITORS),
-        _t("merge", _("Mark as duplicate"), set(OPEN_STATES), S.DUPLICATE, EDITORS),
+        _t("triage", gettext_lazy("Triage"), {S.RECEIVED}, S.QUEUED, {Role.SYSTEM, Role.ADMIN}),
+        _t("take", gettext_lazy("Take"), {S.QUEUED}, S.IN_REVIEW, {Role.REVIEWER, Role.EDITOR}),
+        _t("assign", gettext_lazy("Assign"), {S.QUEUED, S.IN_REVIEW}, S.IN_REVIEW, EDITORS),
+        _t(
+            "propose",
+            gettext_lazy("Propose verdict"),
+            {S.IN_REVIEW},
+            S.IN_APPROVAL,
+            {Role.REVIEWER, Role.EDITOR},
+        ),
+        _t("approve", gettext_lazy("Approve and publish"), {S.IN_APPROVAL}, S.PUBLISHED, EDITORS),
+        _t("send_back", gettext_lazy("Send back"), {S.IN_APPROVAL}, S.IN_REVIEW, EDITORS),
+        _t("correct", gettext_lazy("Correct"), {S.PUBLISHED}, S.IN_REVIEW, EDITORS),
+        _t("withdraw", gettext_lazy("Withdraw"), {S.PUBLISHED}, S.WITHDRAWN, EDITORS),
+        _t("reject", gettext_lazy("Reject"), {S.RECEIVED, S.QUEUED}, S.REJECTED, EDITORS),
+        _t("merge", gettext_lazy("Mark as duplicate"), set(OPEN_STATES), S.DUPLICATE, EDITORS),
     ]
 }
 
@@ -62,16 +69,21 @@ def check_transition(name: str, status: str, roles: frozenset[Role]) -> Transiti
     try:
         transition = TRANSITIONS[name]
     except KeyError:
-        raise WorkflowError("illegal_transition", f"Unknown workflow action {name!r}.") from None
+        raise WorkflowError(
+            "illegal_transition", _("Unknown workflow action %(name)r.") % {"name": name}
+        ) from None
     if status not in transition.sources:
         raise WorkflowError(
             "illegal_transition",
-            f"Cannot {name.replace('_', ' ')} a claim that is {S(status).label.lower()}.",
+            _("Cannot %(action)s a claim that is %(status)s.")
+            % {"action": transition.label.lower(), "status": S(status).label.lower()},
         )
     if not roles & transition.roles:
         allowed = ", ".join(sorted(r.value for r in transition.roles if r != Role.SYSTEM))
         raise WorkflowError(
-            "forbidden", f"Only {allowed} may {name.replace('_', ' ')} a claim."
+            "forbidden",
+            _("Only %(roles)s may %(action)s a claim.")
+            % {"roles": allowed, "action": transition.label.lower()},
         )
     return transition
 

@@ -5,7 +5,8 @@ socket under var/, for machines with no Redis of their own.
 
 runs COMMAND with REDIS_URL pointing at database N (default 0) of an embedded Redis
 (started for it, and stopped after it, unless one is already answering on the socket).
-With REDIS_URL already set it just runs COMMAND. `make test` uses this; `make run` uses `start()` directly.
+With REDIS_URL already set it just runs COMMAND. `make test` uses this; `make run`
+uses `start()` directly.
 """
 
 import os

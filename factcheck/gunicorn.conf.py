@@ -19,7 +19,7 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 # The heartbeat file on tmpfs: on an overlay filesystem fchmod can stall a worker.
-worker_tmp_dir = "/dev/shm"
+worker_tmp_dir = "/dev/shm"  # noqa: S108 - gunicorn creates its file with mkstemp
 # The non-root user has no writable home for gunicornc's control socket.
 control_socket_disable = True
 # Logs go to stdout/stderr, where the container runtime collects them.

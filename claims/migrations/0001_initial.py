@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,314 +16,967 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Claimant',
+            name="Claimant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(max_length=200, unique=True, verbose_name='slug')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('wikidata_id', models.CharField(blank=True, max_length=20, validators=[django.core.validators.RegexValidator('^Q[1-9][0-9]*$', 'A Wikidata id looks like Q12345.')], verbose_name='Wikidata id')),
-                ('reach', models.PositiveIntegerField(default=0, verbose_name='reach')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("slug", models.SlugField(max_length=200, unique=True, verbose_name="slug")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=300, verbose_name="description"),
+                ),
+                (
+                    "wikidata_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^Q[1-9][0-9]*$", "A Wikidata id looks like Q12345."
+                            )
+                        ],
+                        verbose_name="Wikidata id",
+                    ),
+                ),
+                ("reach", models.PositiveIntegerField(default=0, verbose_name="reach")),
             ],
             options={
-                'verbose_name': 'claimant',
-                'verbose_name_plural': 'claimants',
-                'ordering': ['name'],
+                "verbose_name": "claimant",
+                "verbose_name_plural": "claimants",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
             ],
             options={
-                'verbose_name': 'topic',
-                'verbose_name_plural': 'topics',
-                'ordering': ['name'],
+                "verbose_name": "topic",
+                "verbose_name_plural": "topics",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='claim as made')),
-                ('claim_reviewed', models.CharField(help_text='A short neutral summary of the claim, never the verdict.', max_length=75, verbose_name='claim reviewed')),
-                ('language', models.CharField(default='en', max_length=35, validators=[django.core.validators.RegexValidator('^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', 'Enter a BCP 47 language tag such as en or pt-BR.')], verbose_name='language')),
-                ('claim_date', models.DateField(blank=True, null=True, verbose_name='claim date')),
-                ('origin', models.CharField(choices=[('admin', 'Entered in the admin'), ('api', 'API submission'), ('import', 'Article import')], default='admin', max_length=10, verbose_name='origin')),
-                ('priority', models.IntegerField(default=0, verbose_name='priority')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('queued', 'Queued'), ('in_review', 'In review'), ('in_approval', 'In approval'), ('published', 'Published'), ('withdrawn', 'Withdrawn'), ('rejected', 'Rejected'), ('duplicate', 'Duplicate')], default='received', max_length=20, verbose_name='status')),
-                ('status_note', models.TextField(blank=True, verbose_name='status note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('status_changed_at', models.DateTimeField(auto_now_add=True, verbose_name='status changed at')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_claims', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='claims.claim', verbose_name='duplicate of')),
-                ('claimant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='claims.claimant', verbose_name='claimant')),
-                ('topics', models.ManyToManyField(blank=True, related_name='claims', to='claims.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="claim as made")),
+                (
+                    "claim_reviewed",
+                    models.CharField(
+                        help_text="A short neutral summary of the claim, never the verdict.",
+                        max_length=75,
+                        verbose_name="claim reviewed",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        default="en",
+                        max_length=35,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                                "Enter a BCP 47 language tag such as en or pt-BR.",
+                            )
+                        ],
+                        verbose_name="language",
+                    ),
+                ),
+                ("claim_date", models.DateField(blank=True, null=True, verbose_name="claim date")),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Entered in the admin"),
+                            ("api", "API submission"),
+                            ("import", "Article import"),
+                        ],
+                        default="admin",
+                        max_length=10,
+                        verbose_name="origin",
+                    ),
+                ),
+                ("priority", models.IntegerField(default=0, verbose_name="priority")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("queued", "Queued"),
+                            ("in_review", "In review"),
+                            ("in_approval", "In approval"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                            ("rejected", "Rejected"),
+                            ("duplicate", "Duplicate"),
+                        ],
+                        default="received",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_note", models.TextField(blank=True, verbose_name="status note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "status_changed_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="status changed at"),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_claims",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assignee",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="duplicates",
+                        to="claims.claim",
+                        verbose_name="duplicate of",
+                    ),
+                ),
+                (
+                    "claimant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="claims.claimant",
+                        verbose_name="claimant",
+                    ),
+                ),
+                (
+                    "topics",
+                    models.ManyToManyField(blank=True, related_name="claims", to="claims.topic"),
+                ),
             ],
             options={
-                'verbose_name': 'claim',
-                'verbose_name_plural': 'claims',
-                'ordering': ['-priority', 'created_at'],
+                "verbose_name": "claim",
+                "verbose_name_plural": "claims",
+                "ordering": ["-priority", "created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Appearance',
+            name="Appearance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500, verbose_name='URL')),
-                ('outlet', models.CharField(blank=True, max_length=200, verbose_name='outlet')),
-                ('date', models.DateField(blank=True, null=True, verbose_name='date')),
-                ('quote', models.TextField(blank=True, verbose_name='quote')),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appearances', to='claims.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="URL")),
+                ("outlet", models.CharField(blank=True, max_length=200, verbose_name="outlet")),
+                ("date", models.DateField(blank=True, null=True, verbose_name="date")),
+                ("quote", models.TextField(blank=True, verbose_name="quote")),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appearances",
+                        to="claims.claim",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'appearance',
-                'verbose_name_plural': 'appearances',
-                'ordering': ['date', 'pk'],
+                "verbose_name": "appearance",
+                "verbose_name_plural": "appearances",
+                "ordering": ["date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=500, verbose_name='URL')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('publisher', models.CharField(blank=True, max_length=200, verbose_name='publisher')),
-                ('quote', models.TextField(blank=True, verbose_name='quote')),
-                ('kind', models.CharField(choices=[('primary_source', 'Primary source'), ('official_data', 'Official data'), ('expert', 'Expert'), ('media_report', 'Media report'), ('research', 'Research'), ('other', 'Other')], max_length=20, verbose_name='kind')),
-                ('stance', models.CharField(choices=[('supports', 'Supports'), ('refutes', 'Refutes'), ('context', 'Context')], max_length=10, verbose_name='stance')),
-                ('added_at', models.DateTimeField(auto_now_add=True, verbose_name='added at')),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='claims.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="URL")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "publisher",
+                    models.CharField(blank=True, max_length=200, verbose_name="publisher"),
+                ),
+                ("quote", models.TextField(blank=True, verbose_name="quote")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("primary_source", "Primary source"),
+                            ("official_data", "Official data"),
+                            ("expert", "Expert"),
+                            ("media_report", "Media report"),
+                            ("research", "Research"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "stance",
+                    models.CharField(
+                        choices=[
+                            ("supports", "Supports"),
+                            ("refutes", "Refutes"),
+                            ("context", "Context"),
+                        ],
+                        max_length=10,
+                        verbose_name="stance",
+                    ),
+                ),
+                ("added_at", models.DateTimeField(auto_now_add=True, verbose_name="added at")),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="claims.claim",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evidence',
-                'verbose_name_plural': 'evidence',
-                'ordering': ['added_at', 'pk'],
+                "verbose_name": "evidence",
+                "verbose_name_plural": "evidence",
+                "ordering": ["added_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAppearance',
+            name="HistoricalAppearance",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('url', models.URLField(max_length=500, verbose_name='URL')),
-                ('outlet', models.CharField(blank=True, max_length=200, verbose_name='outlet')),
-                ('date', models.DateField(blank=True, null=True, verbose_name='date')),
-                ('quote', models.TextField(blank=True, verbose_name='quote')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('claim', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="URL")),
+                ("outlet", models.CharField(blank=True, max_length=200, verbose_name="outlet")),
+                ("date", models.DateField(blank=True, null=True, verbose_name="date")),
+                ("quote", models.TextField(blank=True, verbose_name="quote")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical appearance',
-                'verbose_name_plural': 'historical appearances',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical appearance",
+                "verbose_name_plural": "historical appearances",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalClaim',
+            name="HistoricalClaim",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='claim as made')),
-                ('claim_reviewed', models.CharField(help_text='A short neutral summary of the claim, never the verdict.', max_length=75, verbose_name='claim reviewed')),
-                ('language', models.CharField(default='en', max_length=35, validators=[django.core.validators.RegexValidator('^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$', 'Enter a BCP 47 language tag such as en or pt-BR.')], verbose_name='language')),
-                ('claim_date', models.DateField(blank=True, null=True, verbose_name='claim date')),
-                ('origin', models.CharField(choices=[('admin', 'Entered in the admin'), ('api', 'API submission'), ('import', 'Article import')], default='admin', max_length=10, verbose_name='origin')),
-                ('priority', models.IntegerField(default=0, verbose_name='priority')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('queued', 'Queued'), ('in_review', 'In review'), ('in_approval', 'In approval'), ('published', 'Published'), ('withdrawn', 'Withdrawn'), ('rejected', 'Rejected'), ('duplicate', 'Duplicate')], default='received', max_length=20, verbose_name='status')),
-                ('status_note', models.TextField(blank=True, verbose_name='status note')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('status_changed_at', models.DateTimeField(blank=True, editable=False, verbose_name='status changed at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('assignee', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
-                ('claimant', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claimant', verbose_name='claimant')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('duplicate_of', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim', verbose_name='duplicate of')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="claim as made")),
+                (
+                    "claim_reviewed",
+                    models.CharField(
+                        help_text="A short neutral summary of the claim, never the verdict.",
+                        max_length=75,
+                        verbose_name="claim reviewed",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        default="en",
+                        max_length=35,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                                "Enter a BCP 47 language tag such as en or pt-BR.",
+                            )
+                        ],
+                        verbose_name="language",
+                    ),
+                ),
+                ("claim_date", models.DateField(blank=True, null=True, verbose_name="claim date")),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Entered in the admin"),
+                            ("api", "API submission"),
+                            ("import", "Article import"),
+                        ],
+                        default="admin",
+                        max_length=10,
+                        verbose_name="origin",
+                    ),
+                ),
+                ("priority", models.IntegerField(default=0, verbose_name="priority")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("queued", "Queued"),
+                            ("in_review", "In review"),
+                            ("in_approval", "In approval"),
+                            ("published", "Published"),
+                            ("withdrawn", "Withdrawn"),
+                            ("rejected", "Rejected"),
+                            ("duplicate", "Duplicate"),
+                        ],
+                        default="received",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("status_note", models.TextField(blank=True, verbose_name="status note")),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                (
+                    "status_changed_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="status changed at"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assignee",
+                    ),
+                ),
+                (
+                    "claimant",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claimant",
+                        verbose_name="claimant",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claim",
+                        verbose_name="duplicate of",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical claim',
-                'verbose_name_plural': 'historical claims',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical claim",
+                "verbose_name_plural": "historical claims",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalClaimant',
+            name="HistoricalClaimant",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(max_length=200, verbose_name='slug')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('wikidata_id', models.CharField(blank=True, max_length=20, validators=[django.core.validators.RegexValidator('^Q[1-9][0-9]*$', 'A Wikidata id looks like Q12345.')], verbose_name='Wikidata id')),
-                ('reach', models.PositiveIntegerField(default=0, verbose_name='reach')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("slug", models.SlugField(max_length=200, verbose_name="slug")),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=300, verbose_name="description"),
+                ),
+                (
+                    "wikidata_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^Q[1-9][0-9]*$", "A Wikidata id looks like Q12345."
+                            )
+                        ],
+                        verbose_name="Wikidata id",
+                    ),
+                ),
+                ("reach", models.PositiveIntegerField(default=0, verbose_name="reach")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical claimant',
-                'verbose_name_plural': 'historical claimants',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical claimant",
+                "verbose_name_plural": "historical claimants",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalEvidence',
+            name="HistoricalEvidence",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('url', models.URLField(max_length=500, verbose_name='URL')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('publisher', models.CharField(blank=True, max_length=200, verbose_name='publisher')),
-                ('quote', models.TextField(blank=True, verbose_name='quote')),
-                ('kind', models.CharField(choices=[('primary_source', 'Primary source'), ('official_data', 'Official data'), ('expert', 'Expert'), ('media_report', 'Media report'), ('research', 'Research'), ('other', 'Other')], max_length=20, verbose_name='kind')),
-                ('stance', models.CharField(choices=[('supports', 'Supports'), ('refutes', 'Refutes'), ('context', 'Context')], max_length=10, verbose_name='stance')),
-                ('added_at', models.DateTimeField(blank=True, editable=False, verbose_name='added at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('added_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="URL")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "publisher",
+                    models.CharField(blank=True, max_length=200, verbose_name="publisher"),
+                ),
+                ("quote", models.TextField(blank=True, verbose_name="quote")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("primary_source", "Primary source"),
+                            ("official_data", "Official data"),
+                            ("expert", "Expert"),
+                            ("media_report", "Media report"),
+                            ("research", "Research"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "stance",
+                    models.CharField(
+                        choices=[
+                            ("supports", "Supports"),
+                            ("refutes", "Refutes"),
+                            ("context", "Context"),
+                        ],
+                        max_length=10,
+                        verbose_name="stance",
+                    ),
+                ),
+                (
+                    "added_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="added at"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical evidence',
-                'verbose_name_plural': 'historical evidence',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical evidence",
+                "verbose_name_plural": "historical evidence",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Rating',
+            name="Rating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='slug')),
-                ('label', models.CharField(max_length=100, verbose_name='label')),
-                ('value', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='value')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True, verbose_name="slug")),
+                ("label", models.CharField(max_length=100, verbose_name="label")),
+                (
+                    "value",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="value",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
             ],
             options={
-                'verbose_name': 'rating',
-                'verbose_name_plural': 'ratings',
-                'ordering': ['position', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('value__isnull', True), ('value__gte', 1), _connector='OR'), name='rating_value_at_least_1')],
+                "verbose_name": "rating",
+                "verbose_name_plural": "ratings",
+                "ordering": ["position", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("value__isnull", True), ("value__gte", 1), _connector="OR"
+                        ),
+                        name="rating_value_at_least_1",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalVerdict',
+            name="HistoricalVerdict",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('summary', models.TextField(help_text='One or two sentences.', verbose_name='summary')),
-                ('explanation', models.TextField(help_text='The analysis and method.', verbose_name='explanation')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('proposed', 'Proposed'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='draft', max_length=10, verbose_name='status')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved at')),
-                ('correction_note', models.TextField(blank=True, verbose_name='correction note')),
-                ('review_note', models.TextField(blank=True, verbose_name='review note')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('approved_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
-                ('author', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('claim', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.claim')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('rating', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='claims.rating', verbose_name='rating')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "summary",
+                    models.TextField(help_text="One or two sentences.", verbose_name="summary"),
+                ),
+                (
+                    "explanation",
+                    models.TextField(
+                        help_text="The analysis and method.", verbose_name="explanation"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approved at"),
+                ),
+                ("correction_note", models.TextField(blank=True, verbose_name="correction note")),
+                ("review_note", models.TextField(blank=True, verbose_name="review note")),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created at"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated at"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rating",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="claims.rating",
+                        verbose_name="rating",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical verdict',
-                'verbose_name_plural': 'historical verdicts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical verdict",
+                "verbose_name_plural": "historical verdicts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Verdict',
+            name="Verdict",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('summary', models.TextField(help_text='One or two sentences.', verbose_name='summary')),
-                ('explanation', models.TextField(help_text='The analysis and method.', verbose_name='explanation')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('proposed', 'Proposed'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='draft', max_length=10, verbose_name='status')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved at')),
-                ('correction_note', models.TextField(blank=True, verbose_name='correction note')),
-                ('review_note', models.TextField(blank=True, verbose_name='review note')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='approved_verdicts', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='authored_verdicts', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='verdicts', to='claims.claim')),
-                ('rating', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='verdicts', to='claims.rating', verbose_name='rating')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                (
+                    "summary",
+                    models.TextField(help_text="One or two sentences.", verbose_name="summary"),
+                ),
+                (
+                    "explanation",
+                    models.TextField(
+                        help_text="The analysis and method.", verbose_name="explanation"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approved at"),
+                ),
+                ("correction_note", models.TextField(blank=True, verbose_name="correction note")),
+                ("review_note", models.TextField(blank=True, verbose_name="review note")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approved_verdicts",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="authored_verdicts",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="verdicts",
+                        to="claims.claim",
+                    ),
+                ),
+                (
+                    "rating",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="verdicts",
+                        to="claims.rating",
+                        verbose_name="rating",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'verdict',
-                'verbose_name_plural': 'verdicts',
-                'ordering': ['claim', 'version'],
+                "verbose_name": "verdict",
+                "verbose_name_plural": "verdicts",
+                "ordering": ["claim", "version"],
             },
         ),
         migrations.CreateModel(
-            name='ClaimantAlias',
+            name="ClaimantAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='alias')),
-                ('claimant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='claims.claimant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="alias")),
+                (
+                    "claimant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="claims.claimant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'alias',
-                'verbose_name_plural': 'aliases',
-                'constraints': [models.UniqueConstraint(fields=('claimant', 'name'), name='claimant_alias_unique')],
+                "verbose_name": "alias",
+                "verbose_name_plural": "aliases",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("claimant", "name"), name="claimant_alias_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['status', '-priority', 'created_at'], name='claim_queue_idx'),
+            model_name="claim",
+            index=models.Index(
+                fields=["status", "-priority", "created_at"], name="claim_queue_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'duplicate'), ('duplicate_of__isnull', False)), models.Q(models.Q(('status', 'duplicate'), _negated=True), ('duplicate_of__isnull', True)), _connector='OR'), name='claim_duplicate_iff_duplicate_of'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "duplicate"), ("duplicate_of__isnull", False)),
+                    models.Q(
+                        models.Q(("status", "duplicate"), _negated=True),
+                        ("duplicate_of__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="claim_duplicate_iff_duplicate_of",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('duplicate_of', models.F('pk')), _negated=True), name='claim_not_duplicate_of_itself'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duplicate_of", models.F("pk")), _negated=True),
+                name="claim_not_duplicate_of_itself",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='verdict',
-            constraint=models.UniqueConstraint(fields=('claim', 'version'), name='verdict_version_unique'),
+            model_name="verdict",
+            constraint=models.UniqueConstraint(
+                fields=("claim", "version"), name="verdict_version_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='verdict',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'proposed'])), fields=('claim',), name='verdict_one_open_per_claim'),
+            model_name="verdict",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["draft", "proposed"])),
+                fields=("claim",),
+                name="verdict_one_open_per_claim",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='verdict',
-            constraint=models.CheckConstraint(condition=models.Q(('approved_by', models.F('author')), _negated=True), name='verdict_four_eyes'),
+            model_name="verdict",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("approved_by", models.F("author")), _negated=True),
+                name="verdict_four_eyes",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='verdict',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'approved'), _negated=True), models.Q(('approved_by__isnull', False), ('approved_at__isnull', False)), _connector='OR'), name='verdict_approved_has_approver'),
+            model_name="verdict",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "approved"), _negated=True),
+                    models.Q(("approved_by__isnull", False), ("approved_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="verdict_approved_has_approver",
+            ),
         ),
     ]

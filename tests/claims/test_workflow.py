@@ -139,9 +139,7 @@ def claim_in(status: S, author: AbstractBaseUser) -> Claim:
 
 
 def test_workflow_table_is_the_expected_one():
-    actual = {
-        name: (set(t.sources), t.target, set(t.roles)) for name, t in TRANSITIONS.items()
-    }
+    actual = {name: (set(t.sources), t.target, set(t.roles)) for name, t in TRANSITIONS.items()}
     expected = {name: (row.sources, row.target, row.roles) for name, row in EXPECTED.items()}
     assert actual == expected
 
@@ -173,10 +171,8 @@ MATRIX = [
 def test_transition_by_persona_from_state(request, reviewer, name, status, persona):
     actor = request.getfixturevalue(PERSONA_FIXTURES[persona]) if persona != "system" else None
     claim = claim_in(status, author=reviewer)
-    ctx = {
-        "newcomer": UserFactory(username="newcomer", roles=["Reviewer"]) if name == "assign" else None,
-        "survivor": ClaimFactory() if name == "merge" else None,
-    }
+    newcomer = UserFactory(username="newcomer", roles=["Reviewer"]) if name == "assign" else None
+    ctx = {"newcomer": newcomer, "survivor": ClaimFactory() if name == "merge" else None}
     outcome = expected_outcome(name, status, persona)
     before = db_state()
     history_before = claim.history.count()
@@ -301,7 +297,7 @@ def test_transition_without_the_role_says_who_may():
         check_transition("approve", S.IN_APPROVAL, frozenset({Role.REVIEWER}))
 
     assert refused.value.code == "forbidden"
-    assert refused.value.message == "Only Admin, Editor may approve a claim."
+    assert refused.value.message == "Only Admin, Editor may approve and publish a claim."
 
 
 def test_state_is_checked_before_role():
