@@ -6,6 +6,7 @@ the audit history. A refusal raises `WorkflowError` and changes nothing.
 """
 
 import datetime
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,6 +32,19 @@ from claims.workflow import WorkflowError, check_transition
 from reviewers.roles import Role, roles_of
 
 User = AbstractBaseUser
+logger = logging.getLogger(__name__)
+
+# A claim can be merged into one still open or already published, never into a claim
+# that is itself closed (rejected, withdrawn) or a duplicate.
+MERGE_TARGET_STATES = frozenset(
+    {
+        ClaimStatus.RECEIVED,
+        ClaimStatus.QUEUED,
+        ClaimStatus.IN_REVIEW,
+        ClaimStatus.IN_APPROVAL,
+        ClaimStatus.PUBLISHED,
+    }
+)
 
 
 def _validate(obj: models.Model, exclude: Iterable[str] = ()) -> None:
@@ -173,13 +187,11 @@ def claim_register(*, actor: User | None, claim: Claim) -> Claim:
 def _enqueue_triage(task: Any, claim_id: int) -> None:
     """A broker outage must not fail the request that saved the claim: the claim is
     in the database as received and the reconciler enqueues it later."""
-    import logging
-
     try:
         task.delay(claim_id)
-    except Exception:  # noqa: BLE001 - any broker error; the claim is safe in the DB
-        logging.getLogger(__name__).warning(
-            "Could not enqueue triage of claim %s", claim_id, exc_info=True
+    except Exception as exc:  # noqa: BLE001 - any broker error; the claim is safe in the DB
+        logger.warning(
+            "Could not enqueue triage of claim %s (%s); it stays received", claim_id, exc
         )
 
 
@@ -327,6 +339,7 @@ def claim_correct(*, actor: User, claim: Claim, note: str) -> Verdict:
             author=actor,
             correction_note=note,
         )
+        _validate(draft)
         _save(draft, actor, "correct")
         drafts.append(draft)
 
@@ -346,14 +359,20 @@ def claim_reject(*, actor: User, claim: Claim, reason: str) -> Claim:
 
 
 def claim_merge(*, actor: User, claim: Claim, into: Claim) -> Claim:
-    """Mark `claim` a duplicate of `into`, which must be a claim that is itself no duplicate."""
+    """Mark `claim` a duplicate of `into`, an open or published claim."""
 
     def guard(locked: Claim, roles: frozenset[Role]) -> None:
-        target = Claim.objects.filter(pk=into.pk).values_list("status", flat=True).first()
-        if into.pk == locked.pk or target is None or target == ClaimStatus.DUPLICATE:
+        # Locked too, so two merges in opposite directions cannot both pass.
+        target = (
+            Claim.objects.select_for_update()
+            .filter(pk=into.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if into.pk == locked.pk or target not in MERGE_TARGET_STATES:
             raise WorkflowError(
                 "invalid",
-                _("A claim can only be merged into another claim that is not a duplicate."),
+                _("A claim can only be merged into another open or published claim."),
                 {"duplicate_of": [_("Choose another claim.")]},
             )
 

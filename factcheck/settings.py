@@ -181,9 +181,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
     "socket_connect_timeout": REDIS_TIMEOUT,
     "socket_timeout": REDIS_TIMEOUT,
-    # Publishing to a dead broker fails fast instead of retrying for minutes; the
-    # reconciler re-enqueues whatever could not be sent.
+    # Publishing to a dead broker fails within a second instead of retrying with 2 s
+    # pauses: the claim is already saved and the reconciler re-enqueues it later.
     "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -515,3 +515,39 @@ def test_status_changed_at_moves_with_the_status(editor):
 
     claim.refresh_from_db()
     assert claim.status_changed_at > before
+
+
+@pytest.mark.parametrize("target_status", [S.REJECTED, S.WITHDRAWN])
+def test_merge_into_a_closed_claim_is_invalid_and_changes_nothing(editor, target_status):
+    claim = ClaimFactory(status=S.QUEUED)
+    closed = ClaimFactory(status=target_status)
+    before = db_state()
+
+    with pytest.raises(WorkflowError) as refused:
+        services.claim_merge(actor=editor, claim=claim, into=closed)
+
+    assert refused.value.code == "invalid"
+    assert "duplicate_of" in refused.value.fields
+    assert db_state() == before
+
+
+def test_merging_a_survivor_repoints_its_earlier_duplicates(editor):
+    first = ClaimFactory(status=S.QUEUED)
+    survivor = ClaimFactory(status=S.QUEUED)
+    final = ClaimFactory(status=S.PUBLISHED)
+    services.claim_merge(actor=editor, claim=first, into=survivor)
+
+    services.claim_merge(actor=editor, claim=survivor, into=final)
+
+    first.refresh_from_db()
+    assert first.duplicate_of == final  # no chain first -> survivor -> final
+    assert first.history.latest().history_user == editor
+
+
+def test_outsider_cannot_create_a_claim(outsider):
+    claimant = ClaimantFactory()
+    before = db_state()
+    with pytest.raises(WorkflowError) as refused:
+        create_claim(outsider, claimant=claimant)
+    assert refused.value.code == "forbidden"
+    assert db_state() == before
