@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FACTCHECK_VAR_DIR", BASE_DIR / "var"))
@@ -196,7 +196,11 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Named queues (DESIGN.md): intake triage, general work, email, webhooks, and `fetch`
 # for anything that touches the internet, kept apart so it cannot starve the rest.
 CELERY_QUEUE_NAMES = ("intake", "default", "email", "webhooks", "fetch")
-CELERY_TASK_QUEUES = tuple(Queue(name) for name in CELERY_QUEUE_NAMES)
+# Each queue its own exchange and routing key: on a shared key a message sent to one
+# queue would be copied into all of them.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name, type="direct"), routing_key=name) for name in CELERY_QUEUE_NAMES
+)
 CELERY_TASK_ROUTES = {
     "claims.triage": {"queue": "intake"},
 }

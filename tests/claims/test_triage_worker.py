@@ -45,3 +45,14 @@ def test_a_triage_delivered_twice_moves_the_claim_once(celery_workers):
     # Both messages are consumed before we count.
     wait_for(lambda: celery_workers.logs().count("succeeded") >= 2, timeout=60)
     assert claim.history.filter(history_change_reason="triage").count() == 1
+
+
+def test_a_new_claim_puts_exactly_one_message_on_the_intake_queue(clean_broker, transactional_db):
+    services.claim_create(
+        actor=None,
+        text="The administration has about $5 billion left to send to Ukraine.",
+        claim_reviewed="About $5 billion of Ukraine aid authority is left",
+        claimant=ClaimantFactory(),
+    )
+    lengths = {q: clean_broker.llen(q) for q in ("intake", "default", "email", "webhooks", "fetch")}
+    assert lengths == {"intake": 1, "default": 0, "email": 0, "webhooks": 0, "fetch": 0}
