@@ -133,6 +133,12 @@ class Claim(models.Model):
         _("origin"), max_length=10, choices=ClaimOrigin.choices, default=ClaimOrigin.ADMIN
     )
     priority = models.IntegerField(_("priority"), default=0)
+    # The text as triage normalised it (whitespace, quotes, numbers): what similarity
+    # search compares.
+    normalized_text = models.TextField(_("normalised text"), blank=True, editable=False)
+    # How many times the claim was asked for (newsroom submissions merged into it).
+    requests_count = models.PositiveIntegerField(_("requests"), default=1)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.RECEIVED
     )
@@ -174,6 +180,9 @@ class Claim(models.Model):
         indexes = [
             # The review queues: claims in a state, highest priority and oldest first.
             models.Index(fields=["status", "-priority", "created_at"], name="claim_queue_idx"),
+            # The reconciler and the deadline sweeps: claims in a state for too long.
+            models.Index(fields=["status", "status_changed_at"], name="claim_status_age_idx"),
+            models.Index(fields=["status", "due_at"], name="claim_status_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -204,7 +204,39 @@ CELERY_TASK_QUEUES = tuple(
 CELERY_TASK_ROUTES = {
     "claims.triage": {"queue": "intake"},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+# --- The review queue (docs/queue.md) ------------------------------------------------
+# A claim left in a state that a task should have moved on (received) for this many
+# seconds is enqueued again by the reconciler.
+FACTCHECK_RECONCILE_AFTER = env_int("FACTCHECK_RECONCILE_AFTER", 120)
+FACTCHECK_RECONCILE_EVERY = env_int("FACTCHECK_RECONCILE_EVERY", 60)
+# A task delivered this many times without finishing (it keeps killing its worker) is
+# parked in the dead-letter table instead of running again.
+FACTCHECK_MAX_DELIVERIES = env_int("FACTCHECK_MAX_DELIVERIES", 3)
+# Workers and beat write a heartbeat this often; /healthz calls it stale after STALE.
+FACTCHECK_HEARTBEAT_EVERY = env_int("FACTCHECK_HEARTBEAT_EVERY", 30)
+FACTCHECK_HEARTBEAT_STALE = env_int("FACTCHECK_HEARTBEAT_STALE", 180)
+FACTCHECK_AUTO_ASSIGN = env_bool("FACTCHECK_AUTO_ASSIGN", True)
+FACTCHECK_ASSIGN_EVERY = env_int("FACTCHECK_ASSIGN_EVERY", 60)
+FACTCHECK_DEADLINE_SWEEP_EVERY = env_int("FACTCHECK_DEADLINE_SWEEP_EVERY", 300)
+# Hours from triage to due, by priority band (the highest band whose floor the
+# claim's priority reaches).
+FACTCHECK_DUE_HOURS = {"high": 12, "normal": 48, "low": 120}
+FACTCHECK_PRIORITY_BANDS = {"high": 60, "normal": 30, "low": 0}
+# The assignee is reminded this many hours before the due time.
+FACTCHECK_REMINDER_HOURS_BEFORE = env_int("FACTCHECK_REMINDER_HOURS_BEFORE", 6)
+
+CELERY_BEAT_SCHEDULE: dict = {
+    "reconcile": {
+        "task": "claims.reconcile",
+        "schedule": float(FACTCHECK_RECONCILE_EVERY),
+        "options": {"queue": "default", "expires": FACTCHECK_RECONCILE_EVERY},
+    },
+    "heartbeat": {
+        "task": "ops.heartbeat",
+        "schedule": float(FACTCHECK_HEARTBEAT_EVERY),
+        "options": {"queue": "default", "expires": FACTCHECK_HEARTBEAT_EVERY},
+    },
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Tests may slow triage down to kill a worker in the middle of it.
 FACTCHECK_TRIAGE_DELAY = float(env_str("FACTCHECK_TRIAGE_DELAY", "0") or 0)
