@@ -62,6 +62,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
     search_fields = ["text", "claim_reviewed", "claimant__name", "claimant__aliases__name"]
     autocomplete_fields = ["claimant"]
     readonly_fields = ["status", "assignee", "duplicate_of", "status_note", "priority", "origin",
+                       "requests_count", "due_at",
                        "created_by", "created_at", "updated_at", "status_changed_at"]  # fmt: skip
     filter_horizontal = ["topics"]
     inlines = [AppearanceInline, EvidenceInline, VerdictInline]

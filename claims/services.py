@@ -28,6 +28,18 @@ from claims.models import (
     Verdict,
     VerdictStatus,
 )
+from claims.similarity import Match, find_near_duplicates
+from claims.triage import (
+    LINK,
+    MERGE,
+    compute_priority,
+    decide,
+    detect_language,
+    due_at_for,
+    language_for,
+    normalise_text,
+    reprioritise,
+)
 from claims.workflow import WorkflowError, check_transition
 from reviewers.roles import Role, roles_of
 
@@ -199,19 +211,81 @@ def _enqueue_triage(task: Any, claim_id: int) -> None:
 
 
 def claim_triage(*, claim_id: int, actor: User | None = None) -> bool:
-    """Move a received claim to the queue. Returns False (and changes nothing) when the
-    claim is gone or already past received, so a redelivered task is harmless."""
+    """Triage a received claim (docs/queue.md): normalise its text, detect its language,
+    compute its priority and due time, and compare it with the claims already in. A
+    near-duplicate of a published claim is linked to it, one of an open claim merged into
+    it (the requests are counted there); anything else is queued.
+
+    Returns False (and changes nothing) when the claim is gone or already past received,
+    so a redelivered task is harmless. Everything is written in one transaction."""
     with transaction.atomic():
-        current = (
-            Claim.objects.select_for_update()
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("claimant")
             .filter(pk=claim_id)
-            .values_list("status", flat=True)
             .first()
         )
-        if current != ClaimStatus.RECEIVED:
+        if claim is None or claim.status != ClaimStatus.RECEIVED:
             return False
-        _apply(name="triage", actor=actor, claim_id=claim_id)
+        check_transition("triage", claim.status, roles_of(actor))
+        normalised = normalise_text(claim.text)
+        matches = find_near_duplicates(
+            claim_id=claim.pk, claimant_id=claim.claimant_id, normalised=normalised
+        )
+        if _triage_into_duplicate(claim, matches, actor):
+            return True
+        now = timezone.now()
+        priority = compute_priority(
+            normalised=normalised,
+            requests_count=claim.requests_count,
+            reach=claim.claimant.reach,
+            claim_date=claim.claim_date,
+            today=timezone.localdate(now),
+        )
+        default_language = Claim._meta.get_field("language").get_default()
+        _apply(
+            name="triage",
+            actor=actor,
+            claim_id=claim.pk,
+            normalized_text=normalised,
+            language=language_for(claim.language, detect_language(claim.text), default_language),
+            priority=priority,
+            due_at=due_at_for(priority, now),
+        )
         return True
+
+
+def _triage_into_duplicate(claim: Claim, matches: list[Match], actor: User | None) -> bool:
+    """Merge `claim` into the best of its near-duplicates that is still a valid target
+    once locked (a concurrent action may have closed it). False when none is."""
+    remaining = list(matches)
+    while remaining:
+        target_id = decide(remaining).target_id
+        remaining = [match for match in remaining if match.claim_id != target_id]
+        target = Claim.objects.select_for_update().filter(pk=target_id).first()
+        if target is None or target.status not in MERGE_TARGET_STATES:
+            continue
+        claim_merge(actor=actor, claim=claim, into=target)
+        _count_requests(target, claim.requests_count, actor)
+        return True
+    return False
+
+
+def _count_requests(target: Claim, added: int, actor: User | None) -> None:
+    """The requests of a merged claim count on the claim that absorbed it: an open claim
+    gains priority (and an earlier due time if its band rises), a published one records
+    the demand ("link": the submitter is answered with its fact-check)."""
+    old = target.requests_count
+    target.requests_count = old + added
+    fields = ["requests_count", "updated_at"]
+    if target.status != ClaimStatus.PUBLISHED:
+        target.priority = reprioritise(target.priority, old, target.requests_count)
+        fields.append("priority")
+        if target.due_at is not None:
+            target.due_at = min(target.due_at, due_at_for(target.priority, timezone.now()))
+            fields.append("due_at")
+    reason = LINK if target.status == ClaimStatus.PUBLISHED else MERGE
+    _save(target, actor, reason, update_fields=fields)
 
 
 def claim_take(*, actor: User, claim: Claim) -> Claim:

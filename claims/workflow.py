@@ -46,7 +46,13 @@ TRANSITIONS: dict[str, Transition] = {
     for t in [
         _t("triage", gettext_lazy("Triage"), {S.RECEIVED}, S.QUEUED, {Role.SYSTEM, Role.ADMIN}),
         _t("take", gettext_lazy("Take"), {S.QUEUED}, S.IN_REVIEW, {Role.REVIEWER, Role.EDITOR}),
-        _t("assign", gettext_lazy("Assign"), {S.QUEUED, S.IN_REVIEW}, S.IN_REVIEW, EDITORS),
+        _t(
+            "assign",
+            gettext_lazy("Assign"),
+            {S.QUEUED, S.IN_REVIEW},
+            S.IN_REVIEW,
+            {*EDITORS, Role.SYSTEM},
+        ),
         _t(
             "propose",
             gettext_lazy("Propose verdict"),
@@ -59,7 +65,14 @@ TRANSITIONS: dict[str, Transition] = {
         _t("correct", gettext_lazy("Correct"), {S.PUBLISHED}, S.IN_REVIEW, EDITORS),
         _t("withdraw", gettext_lazy("Withdraw"), {S.PUBLISHED}, S.WITHDRAWN, EDITORS),
         _t("reject", gettext_lazy("Reject"), {S.RECEIVED, S.QUEUED}, S.REJECTED, EDITORS),
-        _t("merge", gettext_lazy("Mark as duplicate"), set(OPEN_STATES), S.DUPLICATE, EDITORS),
+        # The system too: triage merges near-duplicates it finds (claims.services).
+        _t(
+            "merge",
+            gettext_lazy("Mark as duplicate"),
+            set(OPEN_STATES),
+            S.DUPLICATE,
+            {*EDITORS, Role.SYSTEM},
+        ),
     ]
 }
 

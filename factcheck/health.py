@@ -31,14 +31,36 @@ def _broker_ok() -> bool:
         return False
 
 
+def _worker_heartbeat() -> dict:
+    from ops.selectors import last_heartbeat
+
+    latest, stale = last_heartbeat()
+    return {
+        "worker": "stale" if stale else "ok",
+        "last_heartbeat": latest.isoformat() if latest else None,
+    }
+
+
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Database or broker down: 503. A stale worker heartbeat is reported, and is a 503
+    only with ?strict=1: a web replica is healthy without workers and a load balancer
+    must not take it out of service for that; monitoring asks strictly."""
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     down = [name for name, ok in checks.items() if not ok]
-    body = {
-        "status": "ok" if not down else "down",
+    body: dict = {
+        "status": "ok",
         "checks": {k: "ok" if v else "down" for k, v in checks.items()},
     }
+    if checks["database"]:
+        heartbeat = _worker_heartbeat()
+        body["checks"]["worker"] = heartbeat["worker"]
+        body["last_heartbeat"] = heartbeat["last_heartbeat"]
+        if heartbeat["worker"] == "stale":
+            body["status"] = "degraded"
+            if request.GET.get("strict") == "1":
+                down.append("worker")
     if down:
+        body["status"] = "down"
         body["down"] = down
     return JsonResponse(body, status=503 if down else 200)

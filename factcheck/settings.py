@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "claims",
     "reviewers",
     "newsrooms",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,14 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 # task (and any countdown), or a slow task would run twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # How often a worker looks for messages whose worker died (kill -9, lost machine)
+    # and whose visibility timeout passed, and puts them back on their queue. Kombu's
+    # default throttle makes that every 100 s; we scan every interval.
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": 1,
+    # A worker killed while it holds the restore lock blocks restores until the lock
+    # expires (kombu's default: 300 s). A restore takes milliseconds.
+    "unacked_mutex_expire": env_int("CELERY_UNACKED_MUTEX_EXPIRE", 30),
     "socket_connect_timeout": REDIS_TIMEOUT,
     "socket_timeout": REDIS_TIMEOUT,
     # Publishing to a dead broker fails within a second instead of retrying with 2 s
@@ -203,6 +212,9 @@ CELERY_TASK_QUEUES = tuple(
 )
 CELERY_TASK_ROUTES = {
     "claims.triage": {"queue": "intake"},
+    "reviewers.assign_queued": {"queue": "default"},
+    "reviewers.sweep_deadlines": {"queue": "default"},
+    "reviewers.send_email": {"queue": "email"},
 }
 # --- The review queue (docs/queue.md) ------------------------------------------------
 # A claim left in a state that a task should have moved on (received) for this many
@@ -236,13 +248,32 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(FACTCHECK_HEARTBEAT_EVERY),
         "options": {"queue": "default", "expires": FACTCHECK_HEARTBEAT_EVERY},
     },
+    # Runs even while auto-assignment is off: the task checks both switches each time.
+    "assign": {
+        "task": "reviewers.assign_queued",
+        "schedule": float(FACTCHECK_ASSIGN_EVERY),
+        "options": {"queue": "default", "expires": FACTCHECK_ASSIGN_EVERY},
+    },
+    "deadlines": {
+        "task": "reviewers.sweep_deadlines",
+        "schedule": float(FACTCHECK_DEADLINE_SWEEP_EVERY),
+        "options": {"queue": "default", "expires": FACTCHECK_DEADLINE_SWEEP_EVERY},
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Test-only: extra task modules for worker processes the fault tests start.
+CELERY_IMPORTS = env_list("FACTCHECK_EXTRA_TASK_MODULES", [])
 # Tests may slow triage down to kill a worker in the middle of it.
 FACTCHECK_TRIAGE_DELAY = float(env_str("FACTCHECK_TRIAGE_DELAY", "0") or 0)
 
 # --- Email ----------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# On a laptop (DEBUG) emails are printed by the worker instead of sent.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

@@ -9,10 +9,39 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def test_healthz_is_200_when_database_and_broker_answer(client, db):
+def test_healthz_is_200_when_database_broker_and_workers_answer(client, db):
+    from django.utils import timezone
+
+    from ops.models import Heartbeat
+
+    beat = Heartbeat.objects.create(name="celery@host", at=timezone.now())
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "broker": "ok", "worker": "ok"},
+        "last_heartbeat": beat.at.isoformat(),
+    }
+
+
+def test_healthz_reports_a_stale_worker_heartbeat(client, db, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    from ops.models import Heartbeat
+
+    old = timezone.now() - datetime.timedelta(seconds=settings.FACTCHECK_HEARTBEAT_STALE + 60)
+    Heartbeat.objects.create(name="celery@host", at=old)
+
+    relaxed = client.get("/healthz")
+    assert relaxed.status_code == 200  # web itself is fine: keep it in the load balancer
+    assert relaxed.json()["status"] == "degraded"
+    assert relaxed.json()["checks"]["worker"] == "stale"
+
+    strict = client.get("/healthz?strict=1")
+    assert strict.status_code == 503
+    assert strict.json()["down"] == ["worker"]
 
 
 def test_healthz_is_503_naming_the_broker_when_redis_is_down(client, db, settings):

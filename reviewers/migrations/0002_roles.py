@@ -47,9 +47,10 @@ ROLE_PERMISSIONS = {"Reviewer": REVIEWER, "Editor": EDITOR}
 def create_roles(apps, schema_editor):
     # Permissions are normally created after all migrations ran; create them now.
     for app_config in apps.get_app_configs():
+        original = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in ROLE_PERMISSIONS.items():

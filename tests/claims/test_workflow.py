@@ -64,7 +64,13 @@ EXPECTED = {
         {Role.REVIEWER, Role.EDITOR},
         {"assignee", "other_reviewer", "editor"},
     ),
-    "assign": Row({S.QUEUED, S.IN_REVIEW}, S.IN_REVIEW, {Role.EDITOR, Role.ADMIN}, EVERY_EDITOR),
+    # The system assigns queued claims automatically (reviewers.assign_queued).
+    "assign": Row(
+        {S.QUEUED, S.IN_REVIEW},
+        S.IN_REVIEW,
+        {Role.EDITOR, Role.ADMIN, Role.SYSTEM},
+        EVERY_EDITOR | {"system"},
+    ),
     # The role admits editors too, but only the claim's assignee may propose.
     "propose": Row({S.IN_REVIEW}, S.IN_APPROVAL, {Role.REVIEWER, Role.EDITOR}, {"assignee"}),
     "approve": Row({S.IN_APPROVAL}, S.PUBLISHED, {Role.EDITOR, Role.ADMIN}, EVERY_EDITOR),
@@ -72,7 +78,10 @@ EXPECTED = {
     "correct": Row({S.PUBLISHED}, S.IN_REVIEW, {Role.EDITOR, Role.ADMIN}, EVERY_EDITOR),
     "withdraw": Row({S.PUBLISHED}, S.WITHDRAWN, {Role.EDITOR, Role.ADMIN}, EVERY_EDITOR),
     "reject": Row({S.RECEIVED, S.QUEUED}, S.REJECTED, {Role.EDITOR, Role.ADMIN}, EVERY_EDITOR),
-    "merge": Row(OPEN, S.DUPLICATE, {Role.EDITOR, Role.ADMIN}, EVERY_EDITOR),
+    # The system merges near-duplicates at triage (claims.services.claim_triage).
+    "merge": Row(
+        OPEN, S.DUPLICATE, {Role.EDITOR, Role.ADMIN, Role.SYSTEM}, EVERY_EDITOR | {"system"}
+    ),
 }
 
 
@@ -317,7 +326,7 @@ def test_check_transition_returns_the_transition_when_allowed():
 @pytest.mark.parametrize(
     ("status", "roles", "offered"),
     [
-        (S.RECEIVED, {Role.SYSTEM}, ["triage"]),
+        (S.RECEIVED, {Role.SYSTEM}, ["triage", "merge"]),
         (S.RECEIVED, {Role.EDITOR}, ["reject", "merge"]),
         (S.QUEUED, {Role.REVIEWER}, ["take"]),
         (S.QUEUED, {Role.EDITOR}, ["take", "assign", "reject", "merge"]),

@@ -1,0 +1,326 @@
+"""Writes of the review queue: automatic assignment, deadline notices and their emails.
+
+Assignment goes through `claims.services.claim_assign` (as the system, actor None); each
+email the queue owes is first a `Notice` row written in the transaction that makes it
+due, then sent by the `reviewers.send_email` task once that transaction commits.
+"""
+
+import datetime
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims.models import Claim, ClaimStatus
+from claims.services import claim_assign
+from claims.workflow import WorkflowError
+from reviewers import emails, selectors
+from reviewers.models import Notice, NoticeKind, NoticeState, QueueSettings, ReviewerProfile
+
+User = AbstractBaseUser
+logger = logging.getLogger(__name__)
+
+# Queued claims looked at per assignment run; the next run (FACTCHECK_ASSIGN_EVERY)
+# takes the rest.
+ASSIGN_BATCH = 200
+# Claims per kind of notice created per deadline sweep.
+SWEEP_BATCH = 500
+# Attempts to send one email (first try and retries, across redeliveries) before the
+# notice is marked failed.
+NOTICE_MAX_ATTEMPTS = 5
+# A pending notice neither sent nor tried for this long lost its task (broker outage,
+# worker crash) and is enqueued again by the deadline sweep. Longer than the send
+# task's longest retry backoff, so it does not race a scheduled retry.
+NOTICE_REQUEUE_AFTER = datetime.timedelta(minutes=15)
+
+
+# --- Settings -------------------------------------------------------------------------
+
+
+def queue_settings_update(*, actor: User, auto_assign: bool) -> QueueSettings:
+    """Switch automatic assignment on or off at run time (the next run obeys)."""
+    row = QueueSettings.load()
+    row.auto_assign = auto_assign
+    row.updated_by = actor
+    row.full_clean()
+    row.save(update_fields=["auto_assign", "updated_by", "updated_at"])
+    return row
+
+
+# --- Assignment -----------------------------------------------------------------------
+
+
+def queue_assign() -> list[Claim]:
+    """Assign queued claims, highest priority and oldest first, each to the least loaded
+    matching reviewer with room. Returns the claims assigned.
+
+    Safe to run in several processes at once: each claim is locked and re-checked as
+    queued, so no claim is assigned twice; the reviewer's profile row is locked and their
+    load recounted before each assignment, so capacity is never exceeded. Locks are
+    taken claim first, then profile, one claim per transaction: no deadlock.
+    """
+    if not selectors.auto_assign_enabled():
+        return []
+    pool = selectors.profiles_with_room()
+    assigned = []
+    for claim_id in selectors.queued_claim_ids(limit=ASSIGN_BATCH):
+        if not pool:
+            break
+        claim = _assign_one(claim_id, pool)
+        if claim is not None:
+            assigned.append(claim)
+    return assigned
+
+
+def ranked_candidates(
+    claim: Claim, topic_ids: set[int], pool: Iterable[ReviewerProfile]
+) -> list[ReviewerProfile]:
+    """The profiles that match the claim, best first: least loaded, then a reviewer who
+    shares one of the claim's topics before a generalist, then the most room left.
+
+    Matching: the reviewer reads the claim's language; and the claim has no topics, or
+    the reviewer has none (a generalist), or they share at least one topic."""
+
+    def shares_topic(profile: ReviewerProfile) -> bool:
+        return bool(topic_ids & profile.topic_ids())
+
+    matching = [
+        p
+        for p in pool
+        if p.reads(claim.language) and (not topic_ids or not p.topic_ids() or shares_topic(p))
+    ]
+    return sorted(
+        matching,
+        key=lambda p: (p.load, not shares_topic(p), p.load - p.capacity, p.user_id),
+    )
+
+
+def _assign_one(claim_id: int, pool: list[ReviewerProfile]) -> Claim | None:
+    with transaction.atomic():
+        # Waits (briefly) for another run that holds the claim rather than skipping it,
+        # so that the queue's order holds with several runs at once.
+        claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
+        if claim is None or claim.status != ClaimStatus.QUEUED:
+            return None  # taken, assigned or moved on meanwhile
+        topic_ids = set(claim.topics.values_list("pk", flat=True))
+        for profile in ranked_candidates(claim, topic_ids, pool):
+            # The lock serialises runs assigning to this reviewer; the recount then sees
+            # every assignment committed before it.
+            locked = ReviewerProfile.objects.select_for_update().filter(pk=profile.pk).first()
+            profile.load = selectors.reviewer_load(profile.user_id)
+            if locked is None or not locked.active or profile.load >= locked.capacity:
+                pool.remove(profile)
+                continue
+            try:
+                claim = claim_assign(actor=None, claim=claim, assignee=profile.user)
+            except WorkflowError as exc:  # e.g. the user lost the Reviewer role meanwhile
+                logger.warning("Not assigning claim %s to %s: %s", claim_id, profile, exc)
+                pool.remove(profile)
+                continue
+            assignment_notify(claim=claim, assignee=profile.user)
+            profile.load += 1
+            if profile.load >= locked.capacity:
+                pool.remove(profile)
+            return claim
+    return None
+
+
+def assignment_notify(*, claim: Claim, assignee: User) -> Notice:
+    """Owe the assignee the assignment email; call it in the assignment's transaction."""
+    return notice_create(claim=claim, kind=NoticeKind.ASSIGNMENT, recipient=assignee)
+
+
+# --- Deadlines ------------------------------------------------------------------------
+
+
+def deadlines_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Owe a reminder to the assignee of each claim due within
+    FACTCHECK_REMINDER_HOURS_BEFORE hours and an escalation to the editors for each
+    overdue claim, each once per claim and due time; enqueue lost sends again.
+    Returns the number of notices created. Safe to run concurrently."""
+    now = now or timezone.now()
+    created = 0
+    for row in selectors.claims_to_remind(now=now, limit=SWEEP_BATCH):
+        created += _deadline_notice(
+            row["pk"], NoticeKind.REMINDER, row["due_at"], recipient_id=row["assignee_id"]
+        )
+    for row in selectors.claims_to_escalate(now=now, limit=SWEEP_BATCH):
+        created += _deadline_notice(row["pk"], NoticeKind.OVERDUE, row["due_at"])
+    notices_requeue(now=now)
+    return created
+
+
+def _deadline_notice(
+    claim_id: int, kind: str, due_at: datetime.datetime, recipient_id: int | None = None
+) -> int:
+    """Claim the notice by inserting it: the unique constraint lets one sweep win."""
+    try:
+        with transaction.atomic():
+            notice_create(claim_id=claim_id, kind=kind, due_at=due_at, recipient_id=recipient_id)
+    except IntegrityError:
+        return 0  # another sweep got there first
+    return 1
+
+
+# --- Notices and their emails ---------------------------------------------------------
+
+
+def notice_create(**fields: object) -> Notice:
+    """Record an email that is owed; its send task is enqueued when the transaction
+    commits (and never if it rolls back)."""
+    notice = Notice.objects.create(**fields)
+    notice_id = notice.pk
+    transaction.on_commit(lambda: _enqueue_send(notice_id))
+    return notice
+
+
+def _enqueue_send(notice_id: int) -> None:
+    """A broker outage must not fail the work that owed the email: the notice is pending
+    in the database and the deadline sweep enqueues it again later."""
+    from reviewers.tasks import send_email
+
+    try:
+        send_email.delay(notice_id)
+    except Exception as exc:  # noqa: BLE001 - any broker error; the notice is safe in the DB
+        logger.warning("Could not enqueue notice %s (%s); the sweep retries it", notice_id, exc)
+
+
+def notices_requeue(*, now: datetime.datetime) -> int:
+    """Enqueue pending notices whose send was lost; give up on those out of attempts."""
+    stale = selectors.stale_notices(cutoff=now - NOTICE_REQUEUE_AFTER)
+    stale.filter(attempts__gte=NOTICE_MAX_ATTEMPTS).update(
+        state=NoticeState.FAILED, locked_until=None, error=_("Gave up: out of attempts.")
+    )
+    notice_ids = list(stale.filter(attempts__lt=NOTICE_MAX_ATTEMPTS).values_list("pk", flat=True))
+    for notice_id in notice_ids:
+        _enqueue_send(notice_id)
+    return len(notice_ids)
+
+
+def notices_resend(*, notice_ids: Iterable[int]) -> int:
+    """Send failed or skipped notices again (an admin action, e.g. after an SMTP
+    configuration was fixed)."""
+    ids = list(notice_ids)
+    with transaction.atomic():
+        again = list(
+            Notice.objects.filter(pk__in=ids)
+            .exclude(state__in=[NoticeState.PENDING, NoticeState.SENT])
+            .values_list("pk", flat=True)
+        )
+        Notice.objects.filter(pk__in=again).update(
+            state=NoticeState.PENDING, attempts=0, locked_until=None, error=""
+        )
+        for notice_id in again:
+            transaction.on_commit(lambda notice_id=notice_id: _enqueue_send(notice_id))
+    return len(again)
+
+
+def notice_send(*, notice_id: int) -> bool:
+    """Send a pending notice's email. Returns True when it was sent now.
+
+    Idempotent: the notice is claimed by a conditional UPDATE (a lease, so no
+    transaction stays open during SMTP) and marked sent right after the SMTP server
+    accepted the message; a redelivered or duplicate task finds it sent or leased and
+    returns. A temporary SMTP failure raises `TemporaryEmailError` (the task retries it);
+    a permanent one marks the notice failed.
+    """
+    notice = _notice_lease(notice_id)
+    if notice is None:
+        return False
+    try:
+        sent = _deliver(notice)
+    except OSError as exc:  # smtplib.SMTPException is an OSError, so are network errors
+        if emails.is_temporary(exc) and notice.attempts < NOTICE_MAX_ATTEMPTS:
+            _notice_release(notice, error=f"{type(exc).__name__}: {exc}")
+            raise emails.TemporaryEmailError(str(exc)) from exc
+        logger.warning("Notice %s failed for good: %r", notice_id, exc)
+        _notice_finish(notice, NoticeState.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return False
+    if not sent:
+        _notice_finish(notice, NoticeState.SKIPPED, error=notice.error)
+        return False
+    _notice_finish(notice, NoticeState.SENT)
+    return True
+
+
+def _notice_lease(notice_id: int) -> Notice | None:
+    now = timezone.now()
+    # Longer than the task may run (its hard time limit), so a live send is never
+    # taken over; a dead one's lease runs out and the sweep enqueues it again.
+    lease = now + datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+    claimed = (
+        Notice.objects.filter(pk=notice_id, state=NoticeState.PENDING)
+        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        .filter(attempts__lt=NOTICE_MAX_ATTEMPTS)
+        .update(locked_until=lease, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return Notice.objects.select_related("claim__claimant", "claim__assignee", "recipient").get(
+        pk=notice_id
+    )
+
+
+def _notice_release(notice: Notice, *, error: str) -> None:
+    # The lease ends now; its time stays as the time of the last attempt.
+    Notice.objects.filter(pk=notice.pk).update(locked_until=timezone.now(), error=error)
+
+
+def _notice_finish(notice: Notice, state: str, *, error: str = "") -> None:
+    Notice.objects.filter(pk=notice.pk, state=NoticeState.PENDING).update(
+        state=state,
+        locked_until=None,
+        error=error,
+        sent_at=timezone.now() if state == NoticeState.SENT else None,
+    )
+
+
+def _deliver(notice: Notice) -> bool:
+    """Send the notice's email if it still holds; False (with `notice.error` saying why)
+    when there is nobody to write to or the claim has moved on."""
+    notice.error = _why_not(notice)
+    if notice.error:
+        return False
+    claim = notice.claim
+    ctx = {
+        "claim": claim,
+        "claim_url": settings.SITE_URL + reverse("admin:claims_claim_change", args=[claim.pk]),
+        "due_at": claim.due_at,
+        "now": timezone.now(),
+        "recipient": notice.recipient,
+        "assignee": claim.assignee,
+    }
+    headers = {"Message-ID": emails.message_id(f"notice-{notice.pk}")}
+    if notice.kind == NoticeKind.ASSIGNMENT:
+        emails.assignment(notice.recipient.email, ctx, headers)
+    elif notice.kind == NoticeKind.REMINDER:
+        emails.reminder(notice.recipient.email, ctx, headers)
+    else:
+        emails.escalation(selectors.editor_emails(), ctx, headers)
+    return True
+
+
+def _why_not(notice: Notice) -> str:
+    """Why the notice should not be sent any more, or "" when it should."""
+    claim = notice.claim
+    if notice.kind == NoticeKind.OVERDUE:
+        if claim.status not in selectors.ESCALATION_STATES or claim.due_at != notice.due_at:
+            return _("The claim is no longer overdue for this due time.")
+        if not selectors.editor_emails():
+            return _("No active editor has an email address.")
+        return ""
+    if notice.recipient is None or not notice.recipient.email:
+        return _("The recipient has no email address.")
+    if claim.assignee_id != notice.recipient_id:
+        return _("The claim has been reassigned.")
+    if notice.kind == NoticeKind.REMINDER and (
+        claim.status != ClaimStatus.IN_REVIEW or claim.due_at != notice.due_at
+    ):
+        return _("The claim is no longer in review for this due time.")
+    return ""

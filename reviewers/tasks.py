@@ -1,0 +1,37 @@
+"""Thin Celery tasks over the review queue's services: ids in, one service call."""
+
+from celery import shared_task
+
+from reviewers import services
+from reviewers.emails import TemporaryEmailError
+
+# Temporary SMTP failures are retried after 30 s, 60 s, 120 s, ... (at most 10 minutes,
+# jittered). The notice's attempt counter (services.NOTICE_MAX_ATTEMPTS) bounds the
+# attempts across redeliveries too; max_retries is only the task's own backstop.
+EMAIL_RETRY_BACKOFF = 30
+EMAIL_RETRY_BACKOFF_MAX = 600
+
+
+@shared_task(name="reviewers.assign_queued")
+def assign_queued() -> int:
+    """Beat: assign queued claims (does nothing while auto-assignment is switched off)."""
+    return len(services.queue_assign())
+
+
+@shared_task(name="reviewers.sweep_deadlines")
+def sweep_deadlines() -> int:
+    """Beat: owe reminders and escalations, enqueue lost emails again."""
+    return services.deadlines_sweep()
+
+
+@shared_task(
+    name="reviewers.send_email",
+    autoretry_for=(TemporaryEmailError,),
+    max_retries=services.NOTICE_MAX_ATTEMPTS,
+    retry_backoff=EMAIL_RETRY_BACKOFF,
+    retry_backoff_max=EMAIL_RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+)
+def send_email(notice_id: int) -> bool:
+    """Send one notice's email; a notice already sent (or being sent) is left alone."""
+    return services.notice_send(notice_id=notice_id)
