@@ -42,6 +42,7 @@ COPY factcheck ./factcheck
 COPY claims ./claims
 COPY reviewers ./reviewers
 COPY newsrooms ./newsrooms
+COPY ops ./ops
 
 # Static files are collected (hashed, compressed) into the image. Settings refuse to
 # load without SECRET_KEY when DEBUG is off; this throwaway value exists only during

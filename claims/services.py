@@ -7,9 +7,11 @@ the audit history. A refusal raises `WorkflowError` and changes nothing.
 
 import datetime
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -228,6 +230,10 @@ def claim_triage(*, claim_id: int, actor: User | None = None) -> bool:
         if claim is None or claim.status != ClaimStatus.RECEIVED:
             return False
         check_transition("triage", claim.status, roles_of(actor))
+        if settings.FACTCHECK_TRIAGE_DELAY:
+            # Test-only: holds the row lock and the open transaction, so that fault
+            # tests can kill a worker in the middle of a triage.
+            time.sleep(settings.FACTCHECK_TRIAGE_DELAY)
         normalised = normalise_text(claim.text)
         matches = find_near_duplicates(
             claim_id=claim.pk, claimant_id=claim.claimant_id, normalised=normalised
@@ -301,7 +307,17 @@ def claim_assign(*, actor: User, claim: Claim, assignee: User) -> Claim:
                 {"assignee": [_("Choose a reviewer or an editor.")]},
             )
 
-    return _apply(name="assign", actor=actor, claim_id=claim.pk, guard=guard, assignee=assignee)
+    # Imported here: reviewers builds on claims, not the other way round at import time.
+    from reviewers.services import assignment_notify
+
+    with transaction.atomic():
+        claim = _apply(
+            name="assign", actor=actor, claim_id=claim.pk, guard=guard, assignee=assignee
+        )
+        if actor is None or actor.pk != assignee.pk:
+            # The email is owed in the same transaction: sent once, after commit.
+            assignment_notify(claim=claim, assignee=assignee)
+    return claim
 
 
 def _must_be_assignee(actor: User) -> Callable[[Claim, frozenset[Role]], None]:

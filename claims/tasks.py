@@ -2,7 +2,6 @@
 
 import datetime
 import logging
-import time
 
 from celery import shared_task
 from django.conf import settings
@@ -16,9 +15,6 @@ logger = logging.getLogger(__name__)
 def triage(claim_id: int) -> bool:
     """Received -> queued (or linked/merged). Safe to run twice: the service only moves
     a received claim."""
-    if settings.FACTCHECK_TRIAGE_DELAY:
-        # Lets fault tests kill a worker while a triage is in flight.
-        time.sleep(settings.FACTCHECK_TRIAGE_DELAY)
     return services.claim_triage(claim_id=claim_id)
 
 

@@ -2,7 +2,7 @@
 
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
@@ -34,7 +34,10 @@ def _broker_ok() -> bool:
 def _worker_heartbeat() -> dict:
     from ops.selectors import last_heartbeat
 
-    latest, stale = last_heartbeat()
+    try:
+        latest, stale = last_heartbeat()
+    except DatabaseError:  # e.g. not migrated yet: the web answers, workers unknown
+        return {"worker": "unknown", "last_heartbeat": None}
     return {
         "worker": "stale" if stale else "ok",
         "last_heartbeat": latest.isoformat() if latest else None,

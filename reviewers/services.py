@@ -123,7 +123,6 @@ def _assign_one(claim_id: int, pool: list[ReviewerProfile]) -> Claim | None:
                 logger.warning("Not assigning claim %s to %s: %s", claim_id, profile, exc)
                 pool.remove(profile)
                 continue
-            assignment_notify(claim=claim, assignee=profile.user)
             profile.load += 1
             if profile.load >= locked.capacity:
                 pool.remove(profile)

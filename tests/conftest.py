@@ -32,6 +32,9 @@ def _migrated_reference_data(request):
 
     import_module("claims.migrations.0002_default_rating_scale").load_scale(apps, None)
     import_module("reviewers.migrations.0002_roles").create_roles(apps, None)
+    queue = import_module("reviewers.migrations.0003_queue_notices")
+    queue.grant_permissions(apps, None)
+    queue.create_queue_settings(apps, None)
     import_module("ops.migrations.0002_permissions").grant(apps, None)
 
 

@@ -5,49 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0002_default_rating_scale'),
+        ("claims", "0002_default_rating_scale"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='claim',
-            name='due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='due'),
+            model_name="claim",
+            name="due_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="due"),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='normalized_text',
-            field=models.TextField(blank=True, editable=False, verbose_name='normalised text'),
+            model_name="claim",
+            name="normalized_text",
+            field=models.TextField(blank=True, editable=False, verbose_name="normalised text"),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='requests_count',
-            field=models.PositiveIntegerField(default=1, verbose_name='requests'),
+            model_name="claim",
+            name="requests_count",
+            field=models.PositiveIntegerField(default=1, verbose_name="requests"),
         ),
         migrations.AddField(
-            model_name='historicalclaim',
-            name='due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='due'),
+            model_name="historicalclaim",
+            name="due_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="due"),
         ),
         migrations.AddField(
-            model_name='historicalclaim',
-            name='normalized_text',
-            field=models.TextField(blank=True, editable=False, verbose_name='normalised text'),
+            model_name="historicalclaim",
+            name="normalized_text",
+            field=models.TextField(blank=True, editable=False, verbose_name="normalised text"),
         ),
         migrations.AddField(
-            model_name='historicalclaim',
-            name='requests_count',
-            field=models.PositiveIntegerField(default=1, verbose_name='requests'),
+            model_name="historicalclaim",
+            name="requests_count",
+            field=models.PositiveIntegerField(default=1, verbose_name="requests"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['status', 'status_changed_at'], name='claim_status_age_idx'),
+            model_name="claim",
+            index=models.Index(fields=["status", "status_changed_at"], name="claim_status_age_idx"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['status', 'due_at'], name='claim_status_due_idx'),
+            model_name="claim",
+            index=models.Index(fields=["status", "due_at"], name="claim_status_due_idx"),
         ),
     ]

@@ -14,9 +14,10 @@ def grant_permissions(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
     app_config = apps.get_app_config("reviewers")
+    original = getattr(app_config, "models_module", None)
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     new = Permission.objects.filter(

@@ -92,21 +92,6 @@ def received(text: str, **extra) -> Claim:
     return ClaimFactory(status=S.RECEIVED, text=text, **extra)
 
 
-@pytest.fixture
-def migrated_data_kept(django_db_blocker):
-    """A transactional test ends by flushing the database, which also empties what the
-    migrations wrote (the role groups, the rating scale) for every test after it. This
-    puts it back from the copy Django serialised when it built the test database
-    (`django_db_serialized_rollback` makes it keep one). Request it before the fixture
-    that brings the transactional database, so that it is torn down after the flush."""
-    yield
-    with django_db_blocker.unblock():
-        for alias in connections:
-            contents = getattr(connections[alias], "_test_serialized_contents", None)
-            if contents:
-                connections[alias].creation.deserialize_db_from_string(contents)
-
-
 def history(claim: Claim) -> list[tuple[str | None, str]]:
     rows = claim.history.order_by("history_date", "history_id")
     return [
@@ -748,9 +733,7 @@ def test_the_candidate_query_is_served_by_the_search_index(text, index):
 
 
 @on_postgresql
-def test_concurrent_triage_of_two_near_duplicates_merges_the_newer_into_the_older(
-    migrated_data_kept, django_db_serialized_rollback, transactional_db
-):
+def test_concurrent_triage_of_two_near_duplicates_merges_the_newer_into_the_older(transactional_db):
     first = received(SHOIGU_TROOPS)
     second = received(SHOIGU_REWORDED)
     errors: list[BaseException] = []
@@ -782,9 +765,7 @@ def test_concurrent_triage_of_two_near_duplicates_merges_the_newer_into_the_olde
 
 
 @pytest.mark.worker
-def test_a_worker_links_a_resubmitted_claim_to_the_published_fact_check(
-    migrated_data_kept, django_db_serialized_rollback, celery_workers
-):
+def test_a_worker_links_a_resubmitted_claim_to_the_published_fact_check(celery_workers):
     published = existing(S.PUBLISHED, SHOIGU_TROOPS)
     claim = services.claim_create(
         actor=None,

@@ -308,7 +308,7 @@ def test_beat_task_assigns_and_reports_how_many(reviewer):
 # --- Concurrency ----------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_never_exceed_capacity_nor_assign_a_claim_twice():
     """Four runs at once (four beats, or workers picking up the same beat): on
     PostgreSQL they really overlap on row locks; on SQLite writes take turns."""

@@ -236,7 +236,7 @@ def test_beat_task_sweeps(smtp_server, editors, django_capture_on_commit_callbac
 # --- Concurrency ----------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_sweeps_send_each_reminder_and_escalation_exactly_once(
     settings, smtp_server, editor
 ):

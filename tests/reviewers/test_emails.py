@@ -224,9 +224,7 @@ def test_admin_sends_a_failed_notice_again(
 
 
 @pytest.mark.worker
-def test_assignment_email_goes_out_through_a_real_worker(
-    django_db_serialized_rollback, celery_workers, smtp_server, reviewer
-):
+def test_assignment_email_goes_out_through_a_real_worker(celery_workers, smtp_server, reviewer):
     """The roles come back with the serialized rollback: an earlier transactional test
     emptied the tables."""
     celery_workers.start(queues="email", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(smtp_server.port))
@@ -259,3 +257,32 @@ def test_queue_tasks_are_routed_and_scheduled(settings):
     assert beat["assign"]["schedule"] == settings.FACTCHECK_ASSIGN_EVERY
     assert beat["deadlines"]["task"] == "reviewers.sweep_deadlines"
     assert beat["deadlines"]["schedule"] == settings.FACTCHECK_DEADLINE_SWEEP_EVERY
+
+
+@pytest.mark.usefixtures("eager_tasks")
+def test_an_editors_manual_assignment_emails_the_reviewer_once(
+    smtp_server, reviewer, editor, django_capture_on_commit_callbacks
+):
+    from claims.services import claim_assign
+
+    claim = ClaimFactory(status=S.QUEUED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_assign(actor=editor, claim=claim, assignee=reviewer)
+
+    [message] = smtp_server.messages
+    assert message["To"] == reviewer.email
+    assert message["Subject"] == f"Assigned to you: {claim.claim_reviewed}"
+    assert Notice.objects.get().kind == NoticeKind.ASSIGNMENT
+
+
+@pytest.mark.usefixtures("eager_tasks")
+def test_an_editor_assigning_themselves_gets_no_email(
+    smtp_server, editor, django_capture_on_commit_callbacks
+):
+    from claims.services import claim_assign
+
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_assign(actor=editor, claim=ClaimFactory(status=S.QUEUED), assignee=editor)
+
+    assert smtp_server.messages == []
