@@ -99,6 +99,12 @@ def _locked_claim(claim_id: int) -> Claim:
         ) from None
 
 
+# Foreign keys a transition leaves unchanged are not validated again: each would cost an
+# existence query, and the locked row's values are kept valid by the database (PROTECT,
+# SET_NULL). `duplicate_of` is always validated: the claim's check constraints read it.
+_STABLE_FOREIGN_KEYS = ("claimant", "assignee", "created_by")
+
+
 def _apply(
     *,
     name: str,
@@ -106,11 +112,14 @@ def _apply(
     claim_id: int,
     guard: Callable[[Claim, frozenset[Role]], None] | None = None,
     effect: Callable[[Claim], None] | None = None,
+    locked: Claim | None = None,
     **changes: Any,
 ) -> Claim:
-    """Run one transition: lock, check the table and the guard, apply, save, audit."""
+    """Run one transition: lock, check the table and the guard, apply, save, audit.
+    `locked` is the claim row when the caller already holds its lock in this
+    transaction (triage): it is not read and locked a second time."""
     with transaction.atomic():
-        claim = _locked_claim(claim_id)
+        claim = locked if locked is not None else _locked_claim(claim_id)
         roles = roles_of(actor)
         transition = check_transition(name, claim.status, roles)
         if guard:
@@ -119,7 +128,7 @@ def _apply(
             setattr(claim, field, value)
         claim.status = transition.target
         claim.status_changed_at = timezone.now()
-        _validate(claim)
+        _validate(claim, exclude=[fk for fk in _STABLE_FOREIGN_KEYS if fk not in changes])
         if effect:
             effect(claim)
         fields = ["status", "status_changed_at", "updated_at", *changes]
@@ -253,6 +262,7 @@ def claim_triage(*, claim_id: int, actor: User | None = None) -> bool:
             name="triage",
             actor=actor,
             claim_id=claim.pk,
+            locked=claim,
             normalized_text=normalised,
             language=language_for(claim.language, detect_language(claim.text), default_language),
             priority=priority,

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that time the system, not tests (see bench/README.md)."""
