@@ -337,31 +337,45 @@ class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, SimpleHistoryAdmin):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is ClaimNote:
-            for note_form in formset.extra_forms:
-                if note_form.has_changed() and note_form.cleaned_data.get("text"):
-                    services.claim_note_add(
-                        actor=request.user, claim=form.instance, text=note_form.cleaned_data["text"]
-                    )
-            return
-        if formset.model is not Evidence:
+            self._save_notes(request, form.instance, formset)
+        elif formset.model is Evidence:
+            self._save_evidence(request, form.instance, formset)
+        else:
             super().save_formset(request, form, formset, change)
-            return
-        for evidence in formset.save(commit=False):
+
+    def _save_notes(self, request: HttpRequest, claim: Claim, formset: Any) -> None:
+        # The admin's change message reads what the formset saved: set it as save() would.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for note_form in formset.extra_forms:
+            text = note_form.cleaned_data.get("text") if note_form.has_changed() else ""
+            if text:
+                note = services.claim_note_add(actor=request.user, claim=claim, text=text)
+                formset.new_objects.append(note)
+
+    def _save_evidence(self, request: HttpRequest, claim: Claim, formset: Any) -> None:
+        """New evidence goes through `services.evidence_add`; edits and deletions of
+        existing rows are plain saves (the audit history records the user)."""
+        instances = formset.save(commit=False)
+        added = []
+        for evidence in instances:
             if evidence.pk is not None:
                 evidence.save()
                 continue
-            services.evidence_add(
-                actor=request.user,
-                claim=form.instance,
-                url=evidence.url,
-                title=evidence.title,
-                kind=evidence.kind,
-                stance=evidence.stance,
-                publisher=evidence.publisher,
-                quote=evidence.quote,
+            added.append(
+                services.evidence_add(
+                    actor=request.user,
+                    claim=claim,
+                    url=evidence.url,
+                    title=evidence.title,
+                    kind=evidence.kind,
+                    stance=evidence.stance,
+                    publisher=evidence.publisher,
+                    quote=evidence.quote,
+                )
             )
         for evidence in formset.deleted_objects:
             evidence.delete()
+        formset.new_objects = added
 
     # --- Change list columns ---
 
