@@ -148,3 +148,12 @@ def test_a_race_past_the_form_check_is_caught_by_the_conditional_update(
     assert claim.text.startswith("Ukraine's casualties") and claim.version == 2
     assert not claim.appearances.exists()
     assert Evidence.objects.count() == 0
+
+
+def test_a_workflow_post_without_a_version_is_refused(client, reviewer):
+    claim = ClaimFactory(status=ClaimStatus.QUEUED)
+    client.force_login(reviewer)
+    response = client.post(action_url(claim, "take"), {}, follow=True)
+    assert any("Nothing was done" in m for m in messages_of(response))
+    claim.refresh_from_db()
+    assert (claim.status, claim.version) == (ClaimStatus.QUEUED, 1)

@@ -456,6 +456,8 @@ def _posted_version(request: HttpRequest) -> int | None:
 
 
 def _stale_message(claim: Claim, version: int | None) -> str:
+    if version is None:
+        return _("The page did not say which version of the claim it showed. Nothing was done.")
     outcome = _("so this action was NOT done.")
     return changes_since(Claim, claim.pk, version, outcome=outcome) or _(
         "This claim changed since the page was opened. Nothing was done."
