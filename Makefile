@@ -5,15 +5,19 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test smoke lint format clean
+.PHONY: run test chromium smoke lint format clean
 
 run: $(STAMP)
 	exec $(PY) -m factcheck.run
 
 # The whole suite. Uses DATABASE_URL/REDIS_URL when set; otherwise SQLite under var/ and
 # an embedded Redis started for the run (database 15 of it, so `make run` data is kept).
-test: $(STAMP)
+test: $(STAMP) chromium
 	exec $(PY) -m factcheck.embedded_redis --db 15 $(PY) -m pytest --ds=tests.settings -m "not smoke" $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 # `make run` in a clean copy of the project, driven as a new user would (.ci/run runs it).
 smoke: $(STAMP)

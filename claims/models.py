@@ -170,6 +170,9 @@ class Claim(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     status_changed_at = models.DateTimeField(_("status changed at"), auto_now_add=True)
+    # Optimistic locking: every save (admin form or workflow service) raises it by one, and
+    # a form rendered at an older version is refused (claims/admin/locking.py).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords()
 
@@ -335,3 +338,28 @@ class Verdict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim} v{self.version}: {self.rating}"
+
+
+class ClaimNote(models.Model):
+    """An internal note on a claim: the desk's discussion. Never published."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="notes", verbose_name=_("claim")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -87,6 +87,12 @@ def _save(
     # simple-history reads these to record who did what.
     obj._history_user = actor
     obj._change_reason = reason
+    if isinstance(obj, Claim) and not obj._state.adding:
+        # Every change of a claim moves its version (the row is locked by the caller),
+        # so an admin form or a workflow button rendered before it is refused.
+        obj.version += 1
+        if update_fields is not None:
+            update_fields = [*update_fields, "version"]
     obj.save(update_fields=update_fields)
 
 
@@ -530,3 +536,20 @@ def evidence_add(
         _validate(evidence, exclude=["added_by"])
         _save(evidence, actor, "add_evidence")
         return evidence
+
+
+# --- Internal notes -------------------------------------------------------------------
+
+from claims.models import ClaimNote  # noqa: E402 - kept with the one service that writes it
+
+
+def claim_note_add(*, actor: User, claim: Claim, text: str) -> ClaimNote:
+    """Add an internal note to a claim's thread. Anyone on the desk (a reviewer, an
+    editor, an admin) may write one; notes are never published."""
+    if not roles_of(actor):
+        raise WorkflowError("forbidden", _("Only reviewers, editors and admins can add notes."))
+    note = ClaimNote(claim=claim, author=actor, text=_require_text("text", text))
+    with transaction.atomic():
+        _validate(note)
+        note.save()
+    return note

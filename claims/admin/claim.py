@@ -1,0 +1,442 @@
+"""The claim pages of the reviewers' workspace: the queues (change list) and the claim
+page. Status, assignee and duplicate_of are read-only: only the workflow services
+change them, through the buttons of `WorkflowButtonsMixin`.
+
+Who edits what: a reviewer edits only the claims assigned to them (the others are
+read-only for them, still viewable); editors and admins edit every claim."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import F, QuerySet
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims import selectors, services
+from claims.admin.locking import OptimisticLockMixin
+from claims.admin.workflow import WorkflowButtonsMixin
+from claims.models import (
+    Appearance,
+    Claim,
+    ClaimNote,
+    ClaimStatus,
+    Evidence,
+    Rating,
+    Verdict,
+    VerdictStatus,
+)
+from claims.selectors import Queue
+from claims.workflow import WorkflowError
+from reviewers.roles import Role, roles_of
+
+EDITOR_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
+
+# Status badge colours: background, text. The label is the badge's text, so colour is
+# never the only cue.
+STATUS_COLOURS = {
+    ClaimStatus.RECEIVED: ("#e2e3e5", "#383d41"),
+    ClaimStatus.QUEUED: ("#d6d8f5", "#1f2466"),
+    ClaimStatus.IN_REVIEW: ("#fff3cd", "#664d03"),
+    ClaimStatus.IN_APPROVAL: ("#ffe5d0", "#6a3200"),
+    ClaimStatus.PUBLISHED: ("#d1e7dd", "#0f5132"),
+    ClaimStatus.WITHDRAWN: ("#f8d7da", "#842029"),
+    ClaimStatus.REJECTED: ("#e2e3e5", "#41464b"),
+    ClaimStatus.DUPLICATE: ("#e2e3e5", "#41464b"),
+}
+
+
+def request_roles(request: HttpRequest) -> frozenset[Role]:
+    """The user's roles, looked up once per request."""
+    if not hasattr(request, "_factcheck_roles"):
+        request._factcheck_roles = roles_of(request.user)
+    return request._factcheck_roles
+
+
+def may_edit_claim(request: HttpRequest, claim: Claim | None) -> bool:
+    """Editors and admins edit every claim, a reviewer only those assigned to them."""
+    if claim is None or request_roles(request) & EDITOR_ROLES:
+        return True
+    return claim.assignee_id is not None and claim.assignee_id == request.user.pk
+
+
+def queue_url(queue: str) -> str:
+    return f"{reverse('admin:claims_claim_changelist')}?queue={queue}"
+
+
+# --- Change list filters ---------------------------------------------------------------
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The saved queues of the workspace."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        queues = [Queue.MINE, Queue.UNASSIGNED, Queue.OVERDUE, Queue.PUBLISHED]
+        if request_roles(request) & EDITOR_ROLES:
+            queues.insert(2, Queue.AWAITING_APPROVAL)
+        return [(queue, Queue.LABELS[queue]) for queue in queues]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        if self.value() not in Queue.LABELS:
+            return queryset
+        return queryset.filter(
+            selectors.queue_condition(self.value(), user=request.user, now=timezone.now())
+        )
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        overdue = selectors.queue_condition(Queue.OVERDUE, user=request.user, now=timezone.now())
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+class PriorityFilter(admin.SimpleListFilter):
+    """The priority bands of FACTCHECK_PRIORITY_BANDS (high, normal, low)."""
+
+    title = _("priority")
+    parameter_name = "priority_band"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        bands = sorted(settings.FACTCHECK_PRIORITY_BANDS.items(), key=lambda item: -item[1])
+        return [(name, gettext(name.capitalize())) for name, _floor in bands]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        bands = settings.FACTCHECK_PRIORITY_BANDS
+        if self.value() not in bands:
+            return queryset
+        floor = bands[self.value()]
+        higher = [f for f in bands.values() if f > floor]
+        queryset = queryset.filter(priority__gte=floor)
+        return queryset.filter(priority__lt=min(higher)) if higher else queryset
+
+
+# --- Inlines ---------------------------------------------------------------------------
+
+
+class AppearanceInline(admin.TabularInline):
+    model = Appearance
+    extra = 0
+
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return may_edit_claim(request, obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return may_edit_claim(request, obj) and super().has_add_permission(request, obj)
+
+
+class EvidenceInline(admin.StackedInline):
+    """Evidence is added (through `services.evidence_add`) while the claim is in review,
+    by its assignee or an editor."""
+
+    model = Evidence
+    extra = 0
+    fields = ["url", "title", "publisher", "stance", "kind", "quote", "added_by", "added_at"]
+    readonly_fields = ["added_by", "added_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return (
+            obj is not None
+            and obj.status == ClaimStatus.IN_REVIEW
+            and may_edit_claim(request, obj)
+            and super().has_add_permission(request, obj)
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return may_edit_claim(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return may_edit_claim(request, obj) and super().has_delete_permission(request, obj)
+
+
+class ClaimNoteInline(admin.TabularInline):
+    """The internal discussion: a thread of notes, never published. Notes are added
+    (through `services.claim_note_add`), never edited or deleted."""
+
+    model = ClaimNote
+    extra = 1
+    fields = ["text", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+    verbose_name = _("internal note")
+    verbose_name_plural = _("internal notes (never published)")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ClaimNote]:
+        return super().get_queryset(request).select_related("author")
+
+    def has_view_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return bool(request_roles(request))
+
+    def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return obj is not None and bool(request_roles(request)) and may_edit_claim(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return False
+
+
+# --- The verdict draft -------------------------------------------------------------------
+
+DRAFT_FIELDS = ["draft_rating", "draft_summary", "draft_explanation"]
+
+
+def draft_form_class(base: type[forms.ModelForm], draft: Verdict | None) -> type:
+    """`base` with the fields of the assignee's verdict draft, saved through
+    `services.verdict_save_draft`."""
+
+    def clean(self: forms.ModelForm) -> dict:
+        data = base.clean(self)
+        given = [name for name in DRAFT_FIELDS if data.get(name)]
+        if given and len(given) < len(DRAFT_FIELDS):
+            for name in set(DRAFT_FIELDS) - set(given):
+                self.add_error(name, gettext("Fill in the rating, summary and explanation."))
+        return data
+
+    attrs = {
+        "draft_rating": forms.ModelChoiceField(
+            Rating.objects.all(),
+            required=False,
+            label=_("rating"),
+            initial=draft.rating_id if draft else None,
+        ),
+        "draft_summary": forms.CharField(
+            required=False,
+            label=_("summary"),
+            widget=forms.Textarea(attrs={"rows": 2}),
+            initial=draft.summary if draft else "",
+            help_text=_("One or two sentences."),
+        ),
+        "draft_explanation": forms.CharField(
+            required=False,
+            label=_("explanation"),
+            widget=forms.Textarea(attrs={"rows": 8}),
+            initial=draft.explanation if draft else "",
+            help_text=_("The analysis and method."),
+        ),
+        "clean": clean,
+    }
+    return type(f"Draft{base.__name__}", (base,), attrs)
+
+
+# --- The claim admin ---------------------------------------------------------------------
+
+
+@admin.register(Claim)
+class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, SimpleHistoryAdmin):
+    list_display = ["short_claim", "claimant", "status_badge", "assignee", "due_at", "age",
+                    "current_rating"]  # fmt: skip
+    list_display_links = ["short_claim"]
+    list_filter = [QueueFilter, "status", "topics", "claimant", "language", PriorityFilter,
+                   "assignee", OverdueFilter]  # fmt: skip
+    list_select_related = ["claimant", "assignee"]
+    list_per_page = 50
+    search_fields = ["text", "claim_reviewed", "claimant__name", "claimant__aliases__name"]
+    autocomplete_fields = ["claimant"]
+    readonly_fields = ["status", "assignee", "duplicate_of", "status_note", "priority", "origin",
+                       "requests_count", "due_at",
+                       "created_by", "created_at", "updated_at", "status_changed_at",
+                       "verdict_in_works", "verdict_versions", "possible_duplicates",
+                       "recent_history"]  # fmt: skip
+    filter_horizontal = ["topics"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
+        return selectors.claims_with_current_rating(super().get_queryset(request))
+
+    def get_ordering(self, request: HttpRequest) -> list:
+        # Most urgent first: priority, then the earliest due; claims without a due time last.
+        return ["-priority", F("due_at").asc(nulls_last=True), "created_at"]
+
+    def get_inlines(self, request: HttpRequest, obj: Claim | None) -> list:
+        if obj is None:
+            return [AppearanceInline]
+        return [AppearanceInline, EvidenceInline, ClaimNoteInline]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Claim | None = None) -> list:
+        claim = [(None, {"fields": ["text", "claim_reviewed", "claimant", "language", "topics",
+                                    "claim_date"]})]  # fmt: skip
+        if obj is None:
+            return claim
+        verdict = ["verdict_in_works", *(DRAFT_FIELDS if self._drafts(request, obj) else []),
+                   "verdict_versions"]  # fmt: skip
+        return [
+            *claim,
+            (_("Workflow"), {"fields": ["status", "assignee", "priority", "due_at", "origin",
+                                        "requests_count", "duplicate_of", "status_note"]}),
+            (_("Verdict"), {"fields": verdict}),
+            (_("Possible duplicates"), {"fields": ["possible_duplicates"]}),
+            (_("History"), {"fields": ["recent_history", "created_by", "created_at",
+                                       "updated_at", "status_changed_at"]}),
+        ]  # fmt: skip
+
+    def _drafts(self, request: HttpRequest, obj: Claim | None) -> bool:
+        """The assignee writes the draft verdict of a claim in review."""
+        return (
+            obj is not None
+            and obj.status == ClaimStatus.IN_REVIEW
+            and obj.assignee_id == request.user.pk
+        )
+
+    def get_form(self, request: HttpRequest, obj: Claim | None = None, **kwargs: Any) -> type:
+        if self._drafts(request, obj):
+            draft = obj.verdicts.filter(status=VerdictStatus.DRAFT).first()
+            kwargs["form"] = draft_form_class(kwargs.get("form", self.form), draft)
+        return super().get_form(request, obj, **kwargs)
+
+    # --- Permissions ---
+
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return super().has_change_permission(request, obj) and may_edit_claim(request, obj)
+
+    # --- Saving ---
+
+    def save_model(self, request: HttpRequest, obj: Claim, form: Any, change: bool) -> None:
+        if not change:
+            # A new claim enters the workflow like any other: received, then triaged.
+            services.claim_register(actor=request.user, claim=obj)
+            return
+        super().save_model(request, obj, form, change)
+        if DRAFT_FIELDS[0] in form.cleaned_data and form.cleaned_data["draft_rating"]:
+            self._save_draft(request, obj, form)
+
+    def _save_draft(self, request: HttpRequest, obj: Claim, form: Any) -> None:
+        data = form.cleaned_data
+        if not any(name in form.changed_data for name in DRAFT_FIELDS):
+            return
+        try:
+            services.verdict_save_draft(
+                actor=request.user,
+                claim=obj,
+                rating=data["draft_rating"],
+                summary=data["draft_summary"],
+                explanation=data["draft_explanation"],
+            )
+        except WorkflowError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is ClaimNote:
+            self._save_notes(request, form.instance, formset)
+        elif formset.model is Evidence:
+            self._save_evidence(request, form.instance, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def _save_notes(self, request: HttpRequest, claim: Claim, formset: Any) -> None:
+        # The admin's change message reads what the formset saved: set it as save() would.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for note_form in formset.extra_forms:
+            text = note_form.cleaned_data.get("text") if note_form.has_changed() else ""
+            if text:
+                note = services.claim_note_add(actor=request.user, claim=claim, text=text)
+                formset.new_objects.append(note)
+
+    def _save_evidence(self, request: HttpRequest, claim: Claim, formset: Any) -> None:
+        """New evidence goes through `services.evidence_add`; edits and deletions of
+        existing rows are plain saves (the audit history records the user)."""
+        instances = formset.save(commit=False)
+        added = []
+        for evidence in instances:
+            if evidence.pk is not None:
+                evidence.save()
+                continue
+            added.append(
+                services.evidence_add(
+                    actor=request.user,
+                    claim=claim,
+                    url=evidence.url,
+                    title=evidence.title,
+                    kind=evidence.kind,
+                    stance=evidence.stance,
+                    publisher=evidence.publisher,
+                    quote=evidence.quote,
+                )
+            )
+        for evidence in formset.deleted_objects:
+            evidence.delete()
+        formset.new_objects = added
+
+    # --- Change list columns ---
+
+    @admin.display(description=_("claim"), ordering="claim_reviewed")
+    def short_claim(self, obj: Claim) -> str:
+        return obj.claim_reviewed
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, obj: Claim) -> SafeString:
+        background, colour = STATUS_COLOURS.get(obj.status, ("#e2e3e5", "#383d41"))
+        return format_html(
+            '<span class="status-badge status-{}" style="background:{};color:{};'
+            'padding:1px 6px;border-radius:8px;white-space:nowrap">{}</span>',
+            obj.status,
+            background,
+            colour,
+            obj.get_status_display(),
+        )
+
+    @admin.display(description=_("age"), ordering="created_at")
+    def age(self, obj: Claim) -> str:
+        return timesince(obj.created_at, depth=1)
+
+    @admin.display(description=_("rating"))
+    def current_rating(self, obj: Claim) -> str:
+        return getattr(obj, "current_rating_label", None) or "-"
+
+    # --- Claim page read-only parts ---
+
+    @admin.display(description=_("verdict in the works"))
+    def verdict_in_works(self, obj: Claim) -> SafeString:
+        verdict = obj.verdicts.open().select_related("rating", "author").first()
+        return render_to_string(
+            "admin/claims/claim/verdict_in_works.html", {"verdict": verdict, "claim": obj}
+        )
+
+    @admin.display(description=_("earlier versions"))
+    def verdict_versions(self, obj: Claim) -> SafeString:
+        verdicts = (
+            obj.verdicts.exclude(status__in=[VerdictStatus.DRAFT, VerdictStatus.PROPOSED])
+            .select_related("rating", "author", "approved_by")
+            .order_by("-version")
+        )
+        return render_to_string(
+            "admin/claims/claim/verdict_versions.html", {"verdicts": list(verdicts)}
+        )
+
+    @admin.display(description=_("possible duplicates"))
+    def possible_duplicates(self, obj: Claim) -> SafeString:
+        claims = selectors.claim_possible_duplicates(obj)
+        return render_to_string(
+            "admin/claims/claim/possible_duplicates.html",
+            {"claims": claims, "current": obj},
+        )
+
+    @admin.display(description=_("recent changes"))
+    def recent_history(self, obj: Claim) -> SafeString:
+        return render_to_string(
+            "admin/claims/claim/recent_history.html",
+            {
+                "rows": selectors.claim_recent_history(obj),
+                "history_url": reverse("admin:claims_claim_history", args=[obj.pk]),
+            },
+        )
