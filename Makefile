@@ -17,7 +17,7 @@ test: $(STAMP) chromium
 
 # The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
 chromium:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium)
 
 # `make run` in a clean copy of the project, driven as a new user would (.ci/run runs it).
 smoke: $(STAMP)

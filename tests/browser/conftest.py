@@ -1,7 +1,6 @@
 """Browser tests: Playwright driving Debian's Chromium (`make test` installs it with apt)
 against pytest-django's live server. No browser is ever downloaded."""
 
-import os
 import shutil
 from pathlib import Path
 
@@ -15,13 +14,19 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "pw-for-tests"  # tests.factories.UserFactory's
 
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls of the
-# test itself are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(scope="module", autouse=True)
+def _sync_orm_beside_playwright():
+    """Playwright's sync API runs an event loop in the test's thread; the ORM calls of
+    the test itself are still plain synchronous code. Set only while browser tests run:
+    the flag must not leak into other tests' subprocesses (`check --deploy` rejects it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="module")
+def browser(_sync_orm_beside_playwright):
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
