@@ -59,6 +59,7 @@ class Queue:
     AWAITING_APPROVAL = "awaiting_approval"
     OVERDUE = "overdue"
     PUBLISHED = "published"
+    PUBLISHED_THIS_WEEK = "published_this_week"
 
     LABELS = {
         MINE: _("My queue"),
@@ -66,6 +67,7 @@ class Queue:
         AWAITING_APPROVAL: _("Awaiting approval"),
         OVERDUE: _("Overdue"),
         PUBLISHED: _("Published"),
+        PUBLISHED_THIS_WEEK: _("Published this week"),
     }
 
 
@@ -89,6 +91,8 @@ def queue_condition(queue: str, *, user: AbstractBaseUser, now: datetime.datetim
         return Q(due_at__lt=now, status__in=OVERDUE_STATES)
     if queue == Queue.PUBLISHED:
         return Q(status=ClaimStatus.PUBLISHED)
+    if queue == Queue.PUBLISHED_THIS_WEEK:
+        return Q(status=ClaimStatus.PUBLISHED, status_changed_at__gte=start_of_week(now))
     raise ValueError(f"unknown queue {queue!r}")
 
 
@@ -121,8 +125,7 @@ def workspace_counts(*, user: AbstractBaseUser, now: datetime.datetime | None = 
         overdue=Count("pk", filter=queue_condition(Queue.OVERDUE, user=user, now=now)),
         awaiting_approval=Count("pk", filter=_awaiting_approval_of(user)),
         published_this_week=Count(
-            "pk",
-            filter=Q(status=ClaimStatus.PUBLISHED, status_changed_at__gte=start_of_week(now)),
+            "pk", filter=queue_condition(Queue.PUBLISHED_THIS_WEEK, user=user, now=now)
         ),
     )
 

@@ -83,7 +83,9 @@ class QueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        queues = [Queue.MINE, Queue.UNASSIGNED, Queue.OVERDUE, Queue.PUBLISHED]
+        queues = [
+            Queue.MINE, Queue.UNASSIGNED, Queue.OVERDUE, Queue.PUBLISHED, Queue.PUBLISHED_THIS_WEEK
+        ]  # fmt: skip
         if request_roles(request) & EDITOR_ROLES:
             queues.insert(2, Queue.AWAITING_APPROVAL)
         return [(queue, Queue.LABELS[queue]) for queue in queues]

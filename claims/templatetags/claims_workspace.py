@@ -24,7 +24,9 @@ def workspace_dashboard(context: template.Context) -> list[dict]:
         rows.append(
             (_("Awaiting my approval"), counts["awaiting_approval"], Queue.AWAITING_APPROVAL)
         )
-    rows.append((_("Published this week"), counts["published_this_week"], Queue.PUBLISHED))
+    rows.append(
+        (_("Published this week"), counts["published_this_week"], Queue.PUBLISHED_THIS_WEEK)
+    )
     return [
         {"label": label, "count": count, "url": queue_url(queue), "queue": queue}
         for label, count, queue in rows
