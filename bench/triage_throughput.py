@@ -39,9 +39,10 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "bench_factcheck"
+# BENCH_DB_NAME and BENCH_REDIS_DIR keep two runs on one machine apart.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "bench_factcheck")
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-REDIS_DIR = Path("/tmp/bench-redis")  # noqa: S108 - our own server, dropped after the run
+REDIS_DIR = Path(os.environ.get("BENCH_REDIS_DIR", "/tmp/bench-redis"))  # noqa: S108 - ours
 QUEUE = "intake"
 POLL = 0.05  # seconds between progress polls
 SAMPLE = 0.5  # seconds between RSS samples

@@ -13,9 +13,10 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="claims.triage")
 def triage(claim_id: int) -> bool:
-    """Received -> queued (or linked/merged). Safe to run twice: the service only moves
-    a received claim."""
-    return services.claim_triage(claim_id=claim_id)
+    """Received -> queued (or linked/merged), with up to TRIAGE_BATCH - 1 other received
+    claims in the same transaction. Safe to run twice: the service only moves received
+    claims; a message whose claim an earlier batch triaged returns False at once."""
+    return services.claims_triage_batch(first_id=claim_id) > 0
 
 
 @shared_task(name="claims.reconcile")

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -781,3 +781,108 @@ def test_a_worker_links_a_resubmitted_claim_to_the_published_fact_check(celery_w
     assert claim.duplicate_of == published
     assert published.requests_count == 2
     assert history(published)[-1] == (None, "link")
+
+
+# --- Batches (claims_triage_batch, what the task runs) ------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_batch_triages_its_claim_and_the_oldest_received_ones_with_one_audit_row_each():
+    other = lukashenko()
+    older = received(SHOIGU_DEMO, claimant=other)
+    claim = received(SHOIGU_TROOPS)
+    newer = received(SHOIGU_OTHER_FIGURE)
+    left_out = received("Lukashenko: Belarus grew by 4% in 2023", claimant=other)
+
+    assert services.claims_triage_batch(first_id=claim.pk, limit=3) == 3
+
+    statuses = dict(Claim.objects.values_list("pk", "status"))
+    assert statuses[older.pk] == statuses[claim.pk] == statuses[newer.pk] == S.QUEUED
+    assert statuses[left_out.pk] == S.RECEIVED
+    for member in (older, claim, newer):
+        assert history(member)[1:] == [(None, "triage")]  # after the factory's row
+        member.refresh_from_db()
+        assert member.version == 2
+        assert member.history.latest().version == 2
+        assert member.history.latest().status == S.QUEUED
+
+
+@pytest.mark.django_db
+def test_a_later_member_of_a_batch_is_merged_into_an_earlier_one():
+    first = received(SHOIGU_TROOPS)
+    second = received(SHOIGU_REWORDED)
+
+    assert services.claims_triage_batch(first_id=second.pk) == 2
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.requests_count) == (S.QUEUED, 2)
+    assert (second.status, second.duplicate_of) == (S.DUPLICATE, first)
+    assert history(first)[1:] == [(None, "triage"), (None, "merge")]
+    assert history(second)[1:] == [(None, "merge")]
+
+
+@pytest.mark.django_db
+def test_a_message_for_a_claim_an_earlier_batch_triaged_is_a_cheap_no_op(
+    django_assert_max_num_queries,
+):
+    first = received(SHOIGU_TROOPS)
+    second = received(SHOIGU_OTHER_FIGURE)
+    assert services.claims_triage_batch(first_id=first.pk) == 2
+    before = db_state()
+
+    # One SELECT ... FOR UPDATE each (and the savepoint the test's transaction adds).
+    with django_assert_max_num_queries(3):
+        assert services.claims_triage_batch(first_id=second.pk) == 0
+    with django_assert_max_num_queries(3):
+        assert services.claims_triage_batch(first_id=10**9) == 0
+
+    assert db_state() == before
+
+
+@pytest.mark.django_db
+def test_a_claim_a_batch_cannot_validate_is_refused_as_before():
+    claim = received(SHOIGU_TROOPS)
+    Claim.objects.filter(pk=claim.pk).update(claim_reviewed="")  # invalid: required
+
+    with pytest.raises(services.WorkflowError):
+        services.claims_triage_batch(first_id=claim.pk)
+
+    claim.refresh_from_db()
+    assert claim.status == S.RECEIVED
+    assert len(history(claim)) == 1  # the factory's row only
+
+
+@on_postgresql
+def test_a_batch_never_waits_for_a_target_locked_elsewhere(transactional_db):
+    """A merge target another transaction holds rolls the batch back; its own claim is
+    triaged alone (waiting then), the other members stay received for their messages."""
+    target = existing(S.QUEUED, SHOIGU_TROOPS)
+    claim = received(SHOIGU_REWORDED)
+    bystander = received("Lukashenko: Belarus grew by 4% in 2023", claimant=lukashenko())
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                Claim.objects.select_for_update().get(pk=target.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(30)
+    threading.Timer(0.5, release.set).start()
+
+    assert services.claims_triage_batch(first_id=claim.pk) == 1
+    holder.join(30)
+
+    claim.refresh_from_db()
+    target.refresh_from_db()
+    bystander.refresh_from_db()
+    assert (claim.status, claim.duplicate_of) == (S.DUPLICATE, target)
+    assert target.requests_count == 2
+    assert bystander.status == S.RECEIVED
+    assert len(history(bystander)) == 1  # the factory's row only
