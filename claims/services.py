@@ -292,13 +292,13 @@ def claims_triage_batch(*, first_id: int, limit: int = TRIAGE_BATCH) -> int:
 
     Other members are locked with SKIP LOCKED: a claim another worker holds is left to
     it. The batch never waits for a lock while it holds many: a merge target locked
-    elsewhere (NOWAIT), or any database refusal, rolls the whole batch back, and
+    elsewhere (NOWAIT), or any refusal (database, validation), rolls the whole batch back, and
     `first_id` alone is triaged by `claim_triage` (which may wait: it holds one row);
     the other members go back to received and their own messages triage them."""
     try:
         with transaction.atomic():
             return _triage_batch(first_id, limit)
-    except (_BatchAbort, DatabaseError):
+    except (_BatchAbort, DatabaseError, WorkflowError):
         logger.info("Triage batch of claim %s rolled back; triaging it alone", first_id)
         return int(claim_triage(claim_id=first_id))
 

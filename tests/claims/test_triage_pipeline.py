@@ -853,6 +853,24 @@ def test_a_claim_a_batch_cannot_validate_is_refused_as_before():
     assert len(history(claim)) == 1  # the factory's row only
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", [SHOIGU_REWORDED, SHOIGU_OTHER_FIGURE], ids=["merge", "queue"])
+def test_an_invalid_member_never_blocks_the_claim_of_the_message(text):
+    existing(S.QUEUED, SHOIGU_TROOPS)
+    bad = received(text)
+    Claim.objects.filter(pk=bad.pk).update(claim_reviewed="")  # invalid: required
+    claim = received("Lukashenko: Belarus grew by 4% in 2023", claimant=lukashenko())
+
+    assert services.claims_triage_batch(first_id=claim.pk) == 1
+
+    claim.refresh_from_db()
+    bad.refresh_from_db()
+    assert claim.status == S.QUEUED
+    assert history(claim)[1:] == [(None, "triage")]
+    assert bad.status == S.RECEIVED
+    assert len(history(bad)) == 1  # the factory's row only
+
+
 @on_postgresql
 def test_a_batch_never_waits_for_a_target_locked_elsewhere(transactional_db):
     """A merge target another transaction holds rolls the batch back; its own claim is
