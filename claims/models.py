@@ -26,8 +26,17 @@ class Topic(models.Model):
         return self.name
 
 
+class ClaimantKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANIZATION = "organization", _("Organisation")
+
+
 class Claimant(models.Model):
     name = models.CharField(_("name"), max_length=200)
+    # ClaimReview names the claim's author as a schema.org Person or Organization.
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=ClaimantKind.choices, default=ClaimantKind.PERSON
+    )
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     wikidata_id = models.CharField(
@@ -363,3 +372,110 @@ class ClaimNote(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+# --- Publication: the read model and the change log ---------------------------------
+
+
+class Publication(models.Model):
+    """A published fact-check as the public reads it: its JSON document and ClaimReview,
+    rendered once when it is published or corrected, with the columns the API filters
+    on. The API, the public pages and the feeds read only these rows. A withdrawal
+    deletes the row; the change log keeps the withdrawal."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="publication")
+    slug = models.SlugField(_("slug"), max_length=80)
+    version = models.PositiveIntegerField(_("version"))
+    # JSON text, stored as rendered so that a list page joins strings and never
+    # serialises a row again.
+    document = models.TextField(_("document"))
+    claimreview = models.TextField(_("ClaimReview"))
+    # Strong validator of `document` (a hash of it): the detail endpoint's ETag.
+    etag = models.CharField(max_length=64)
+    rating = models.SlugField(_("rating"), max_length=50)
+    claimant = models.SlugField(_("claimant"), max_length=200)
+    language = models.CharField(_("language"), max_length=35)
+    # What `q` searches: the claim, its summary and the claimant's names.
+    search_text = models.TextField(blank=True)
+    published_at = models.DateTimeField(_("first published"))
+    updated_at = models.DateTimeField(_("updated"))
+
+    class Meta:
+        # Newest first publication first; the primary key is the cursor's unique key.
+        ordering = ["-id"]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        indexes = [
+            # claims/?rating=, ?claimant=, ?language=, each paged on -id.
+            models.Index(fields=["rating", "-id"], name="publication_rating_idx"),
+            models.Index(fields=["claimant", "-id"], name="publication_claimant_idx"),
+            models.Index(fields=["language", "-id"], name="publication_language_idx"),
+            # claims/?updated_since=
+            models.Index(fields=["updated_at"], name="publication_updated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}-{self.slug} v{self.version}"
+
+
+class PublicationTopic(models.Model):
+    """The topics of a publication, for claims/?topic= (one indexed lookup)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="topics")
+    topic = models.SlugField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["topic", "publication"], name="publication_topic_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class ChangeType(models.TextChoices):
+    PUBLISHED = "published", _("Published")
+    CORRECTED = "corrected", _("Corrected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ChangeEvent(models.Model):
+    """One publish, correction or withdrawal, written in the transaction that made it.
+
+    `seq` is given after commit by `claims.changelog.change_events_sequence`, one at a
+    time under a lock, so sequence numbers are gap-free and follow commit order: a
+    client reading `seq > N` never misses an event that committed late. The id is not
+    used for that: ids are handed out at insert and commit out of order."""
+
+    seq = models.PositiveBigIntegerField(_("sequence number"), null=True, unique=True)
+    type = models.CharField(_("type"), max_length=10, choices=ChangeType.choices)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="change_events")
+    # The fact-check document as it was published (JSON text); null for a withdrawal.
+    document = models.TextField(null=True, blank=True)
+    at = models.DateTimeField(_("at"))
+    sequenced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("change event")
+        verbose_name_plural = _("change events")
+        indexes = [
+            # The sequencer's work list: events still waiting for their number.
+            models.Index(
+                fields=["id"], condition=Q(seq__isnull=True), name="changeevent_unsequenced_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq or '?'} {self.type} claim {self.claim_id}"
+
+
+class ChangeSequencer(models.Model):
+    """A single row whose lock serialises the sequencer (see ChangeEvent)."""
+
+    last_seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"sequencer at {self.last_seq}"

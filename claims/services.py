@@ -30,6 +30,7 @@ from claims.models import (
     Verdict,
     VerdictStatus,
 )
+from claims.publishing import publication_publish, publication_withdraw
 from claims.similarity import Match, find_near_duplicates
 from claims.triage import (
     LINK,
@@ -523,6 +524,9 @@ def claim_approve(*, actor: User, claim: Claim) -> Verdict:
         verdict.approved_at = timezone.now()
         _save(verdict, actor, "approve")
         approved.append(verdict)
+        # Rendered and logged in this transaction: an invalid ClaimReview refuses the
+        # approval, and the change event commits with the verdict or not at all.
+        publication_publish(locked)
 
     _apply(name="approve", actor=actor, claim_id=claim.pk, guard=guard, effect=effect)
     return approved[0]
@@ -568,7 +572,13 @@ def claim_correct(*, actor: User, claim: Claim, note: str) -> Verdict:
 
 def claim_withdraw(*, actor: User, claim: Claim, reason: str) -> Claim:
     reason = _require_text("reason", reason)
-    return _apply(name="withdraw", actor=actor, claim_id=claim.pk, status_note=reason)
+    return _apply(
+        name="withdraw",
+        actor=actor,
+        claim_id=claim.pk,
+        status_note=reason,
+        effect=publication_withdraw,
+    )
 
 
 def claim_reject(*, actor: User, claim: Claim, reason: str) -> Claim:

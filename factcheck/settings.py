@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "claims",
     "reviewers",
@@ -325,8 +328,54 @@ STORAGES = {
 # On a laptop nothing is collected: serve straight from the apps' static folders.
 WHITENOISE_USE_FINDERS = DEBUG
 
+# --- Public API (/api/v1/) -------------------------------------------------------------
+# Reads are open to anyone unless this is false; then a token with the `read` scope is
+# needed. Submitting always needs a token with the `submit` scope.
+FACTCHECK_PUBLIC_API = env_bool("FACTCHECK_PUBLIC_API", True)
+# Requests per minute: anonymous clients are limited per IP address, tokens per token.
+FACTCHECK_ANON_RATE = env_str("FACTCHECK_ANON_RATE", "120/min")
+FACTCHECK_TOKEN_RATE = env_str("FACTCHECK_TOKEN_RATE", "1200/min")
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the
+# default) trusts none: the client address is the socket's, and a forged header
+# changes nothing.
+FACTCHECK_TRUSTED_PROXIES = env_int("FACTCHECK_TRUSTED_PROXIES", 0)
+# Seconds a shared cache may keep a public API answer before it asks again.
+FACTCHECK_API_MAX_AGE = env_int("FACTCHECK_API_MAX_AGE", 30)
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["newsrooms.api.authentication.NewsroomTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["newsrooms.api.permissions.PublicReadOrToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["newsrooms.api.throttling.NewsroomRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "factcheck.api.exception_handler",
+    "NUM_PROXIES": FACTCHECK_TRUSTED_PROXIES,
+    # No Django user behind an API request: a newsroom token or nobody.
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{FACTCHECK_ORG_NAME} API",
+    "DESCRIPTION": "Published fact-checks, their ClaimReview, the change log and submissions.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs UI loads its JavaScript and CSS from this server, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Rate-limit counters live in Redis, shared by every web replica.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "factcheck",
+        "OPTIONS": {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT},
+    }
 }
 
 LOGGING = {

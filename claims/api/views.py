@@ -1,0 +1,329 @@
+"""claims/ endpoints of /api/v1/. They read only Publication and ChangeEvent rows (and
+the small rating, topic and claimant tables): a page is one indexed query and string
+joining, and a poll that matches its ETag is answered 304 before anything is read."""
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
+from django.views.decorators.http import condition
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims.api import serializers as s
+from claims.api.filters import PublicationFilter
+from claims.api.pagination import IdCursorPagination, SlugCursorPagination, page_size_from
+from claims.changelog import last_sequenced
+from claims.models import ChangeEvent, Claimant, Publication, Rating, Topic
+from factcheck.api import ErrorSerializer
+
+JSON = "application/json"
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Bad input."),
+    401: OpenApiResponse(ErrorSerializer, description="Bad or missing token."),
+    403: OpenApiResponse(ErrorSerializer, description="The token lacks the scope."),
+    429: OpenApiResponse(ErrorSerializer, description="Rate limited; see Retry-After."),
+}
+NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag sent.")
+
+
+class PublicAPIView(APIView):
+    """What the public endpoints share: refuse unusable query strings before any query,
+    and let shared caches keep answers but never across two tokens."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        for key, value in request.query_params.lists():
+            # PostgreSQL cannot store or compare NUL characters: a clear 400, not a 500.
+            if "\x00" in key or any("\x00" in v for v in value):
+                raise ValidationError(
+                    {key.replace("\x00", ""): ["NUL characters are not allowed."]}
+                )
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code in (200, 304):
+            visibility = {"public": True} if settings.FACTCHECK_PUBLIC_API else {"private": True}
+            patch_cache_control(response, max_age=settings.FACTCHECK_API_MAX_AGE, **visibility)
+        patch_vary_headers(response, ["Authorization"])
+        return response
+
+
+def _hash(*parts: Any) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+# --- Validators for polling ----------------------------------------------------------
+# Every change to what the list and the log show is a numbered change event, so the
+# newest number (one indexed query) stands for all of it: no publication is read to
+# answer a matching If-None-Match.
+
+
+def _log_state(request: Request) -> tuple[int, Any]:
+    if not hasattr(request, "_factcheck_log_state"):
+        request._factcheck_log_state = last_sequenced()
+    return request._factcheck_log_state
+
+
+def _log_etag(request: Request, *args: Any, **kwargs: Any) -> str:
+    seq, _when = _log_state(request)
+    return _hash(request.path, seq, request.META.get("QUERY_STRING", ""))
+
+
+def _log_last_modified(request: Request, *args: Any, **kwargs: Any):
+    return _log_state(request)[1]
+
+
+def _detail_row(request: Request, pk: int) -> tuple[str, Any, str] | None:
+    if not hasattr(request, "_factcheck_row"):
+        request._factcheck_row = (
+            Publication.objects.filter(claim_id=pk)
+            .values_list("etag", "updated_at", "document", "claimreview")
+            .first()
+        )
+    return request._factcheck_row
+
+
+def _detail_etag(request: Request, pk: int, suffix: str = "") -> str | None:
+    row = _detail_row(request, pk)
+    return row[0] + suffix if row else None
+
+
+def _detail_last_modified(request: Request, pk: int):
+    row = _detail_row(request, pk)
+    return row[1] if row else None
+
+
+poll_conditions = method_decorator(
+    condition(etag_func=_log_etag, last_modified_func=_log_last_modified), name="get"
+)
+
+
+def _json(body: str, status: int = 200, content_type: str = JSON) -> HttpResponse:
+    return HttpResponse(body.encode(), status=status, content_type=content_type)
+
+
+# --- Fact-checks ---------------------------------------------------------------------
+
+
+@poll_conditions
+class ClaimListView(PublicAPIView):
+    """Published fact-checks, newest first publication first."""
+
+    pagination = IdCursorPagination
+
+    @extend_schema(
+        operation_id="claims_list",
+        parameters=[
+            OpenApiParameter("rating", str, description="A rating slug, e.g. false."),
+            OpenApiParameter("claimant", str, description="A claimant slug."),
+            OpenApiParameter("topic", str, description="A topic slug."),
+            OpenApiParameter("language", str, description="A BCP 47 tag, e.g. en."),
+            OpenApiParameter("q", str, description="Full-text search."),
+            OpenApiParameter(
+                "updated_since", OpenApiTypes.DATETIME, description="ISO 8601 date-time."
+            ),
+            OpenApiParameter("cursor", str, description="From `next` or `previous`."),
+            OpenApiParameter("page_size", int, description="1 to 100 (more is capped)."),
+        ],
+        responses={200: s.FactCheckPageSerializer, 304: NOT_MODIFIED, **ERRORS},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        filterset = PublicationFilter(
+            request.query_params, queryset=Publication.objects.only("id", "document")
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        paginator = self.pagination()
+        page = paginator.paginate_queryset(filterset.qs, request, view=self)
+        next_link = json.dumps(paginator.get_next_link())
+        previous_link = json.dumps(paginator.get_previous_link())
+        results = ",".join(p.document for p in page)
+        body = f'{{"next":{next_link},"previous":{previous_link},"results":[{results}]}}'
+
+        return _json(body)
+
+
+@method_decorator(
+    condition(etag_func=_detail_etag, last_modified_func=_detail_last_modified), name="get"
+)
+class ClaimDetailView(PublicAPIView):
+    @extend_schema(
+        operation_id="claims_retrieve",
+        responses={200: s.FactCheckSerializer, 304: NOT_MODIFIED, 404: ERRORS[400], **ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        row = _detail_row(request, pk)
+        if row is None:
+            raise Http404
+        return _json(row[2])
+
+
+def _claimreview_etag(request: Request, pk: int) -> str | None:
+    return _detail_etag(request, pk, suffix="-cr")
+
+
+@method_decorator(
+    condition(etag_func=_claimreview_etag, last_modified_func=_detail_last_modified), name="get"
+)
+class ClaimReviewView(PublicAPIView):
+    @extend_schema(
+        operation_id="claims_claimreview",
+        responses={
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="schema.org ClaimReview (JSON-LD)."
+            ),
+            304: NOT_MODIFIED,
+            404: ERRORS[400],
+            **ERRORS,
+        },
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        row = _detail_row(request, pk)
+        if row is None:
+            raise Http404
+        return _json(row[3], content_type="application/ld+json")
+
+
+# --- The change log ------------------------------------------------------------------
+
+MAX_CHANGES = 1000
+
+
+@poll_conditions
+class ChangeListView(PublicAPIView):
+    """Every publish, correction and withdrawal after `after`, in sequence order."""
+
+    @extend_schema(
+        operation_id="changes_list",
+        parameters=[
+            OpenApiParameter("after", int, description="The last seq you have; 0 at first."),
+            OpenApiParameter("page_size", int, description="1 to 1000 (default 100)."),
+        ],
+        responses={200: s.ChangePageSerializer, 304: NOT_MODIFIED, **ERRORS},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        after = _non_negative(request.query_params.get("after", "0"), "after")
+        size = page_size_from(request.query_params, default=100, most=MAX_CHANGES)
+        events = list(
+            ChangeEvent.objects.filter(seq__gt=after)
+            .order_by("seq")
+            .values_list("seq", "type", "claim_id", "at", "document")[:size]
+        )
+        last_seq, _when = last_sequenced()
+        next_after = events[-1][0] if events else after
+        next_url = request.build_absolute_uri(
+            request.path + "?" + urlencode({"after": next_after, "page_size": size})
+        )
+        items = ",".join(
+            f'{{"seq":{seq},"type":{json.dumps(kind)},"claim_id":{claim_id},'
+            f'"at":{json.dumps(at.isoformat())},"document":{doc or "null"}}}'
+            for seq, kind, claim_id, at, doc in events
+        )
+        newest = max(last_seq, next_after)
+        body = f'{{"results":[{items}],"last_seq":{newest},"next":{json.dumps(next_url)}}}'
+
+        return _json(body)
+
+
+def _non_negative(raw: str, name: str) -> int:
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValidationError({name: ["Must be a whole number, 0 or more."]})
+    return int(raw)
+
+
+# --- Claimants, ratings, topics ------------------------------------------------------
+
+
+def _claimant_rows(claimants: list[Claimant], request: Request) -> list[dict]:
+    counts: dict[str, dict[str, int]] = {c.slug: {} for c in claimants}
+    rows = (
+        Publication.objects.filter(claimant__in=counts)
+        .values_list("claimant", "rating")
+        .annotate(n=Count("id"))
+    )
+    for claimant, rating, n in rows:
+        counts[claimant][rating] = n
+    list_url = request.build_absolute_uri(reverse("api-claim-list"))
+    return [
+        {
+            "name": c.name,
+            "slug": c.slug,
+            "description": c.description,
+            "kind": c.kind,
+            "same_as": c.same_as or None,
+            "fact_checks": sum(counts[c.slug].values()),
+            "track_record": counts[c.slug],
+            "claims_url": f"{list_url}?{urlencode({'claimant': c.slug})}",
+        }
+        for c in claimants
+    ]
+
+
+def _public_claimants():
+    # Only claimants with a published fact-check: listing the others would reveal
+    # what is being checked before anything is published.
+    published = Publication.objects.filter(claimant=OuterRef("slug"))
+    return Claimant.objects.filter(Exists(published))
+
+
+class ClaimantListView(PublicAPIView):
+    @extend_schema(
+        operation_id="claimants_list",
+        parameters=[
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int, description="1 to 100 (more is capped)."),
+        ],
+        responses={200: s.ClaimantPageSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = SlugCursorPagination()
+        page = paginator.paginate_queryset(_public_claimants(), request, view=self)
+        return Response(
+            {
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "results": _claimant_rows(page, request),
+            }
+        )
+
+
+class ClaimantDetailView(PublicAPIView):
+    @extend_schema(
+        operation_id="claimants_retrieve",
+        responses={200: s.ClaimantSerializer, 404: ERRORS[400], **ERRORS},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        claimant = get_object_or_404(_public_claimants(), slug=slug)
+        return Response(_claimant_rows([claimant], request)[0])
+
+
+class RatingListView(PublicAPIView):
+    @extend_schema(
+        operation_id="ratings_list",
+        responses={200: s.RatingListSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        ratings = s.RatingSerializer(Rating.objects.all(), many=True).data
+        return Response({"results": ratings})
+
+
+class TopicListView(PublicAPIView):
+    @extend_schema(
+        operation_id="topics_list",
+        responses={200: s.TopicListSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"results": s.TopicSerializer(Topic.objects.all(), many=True).data})

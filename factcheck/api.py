@@ -1,0 +1,94 @@
+"""What every endpoint of /api/v1/ shares: the one error format and its schema.
+
+Errors are `{"error": {"code": ..., "message": ..., "fields": {...}}}` with a 4xx
+status, whatever raised them: DRF's own exceptions, validation errors, Http404, a
+workflow refusal, or an unknown URL under /api/.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from drf_spectacular.utils import inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from claims.workflow import WorkflowError
+
+# The status a workflow refusal maps to, by its code.
+_WORKFLOW_STATUS = {
+    "invalid": status.HTTP_400_BAD_REQUEST,
+    "forbidden": status.HTTP_403_FORBIDDEN,
+    "four_eyes": status.HTTP_403_FORBIDDEN,
+    "illegal_transition": status.HTTP_409_CONFLICT,
+}
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _flatten(detail: Any) -> dict[str, list[str]]:
+    """DRF's nested error detail as {field: [messages]}; nested fields get dotted names."""
+    out: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        elif isinstance(value, list) and value and not isinstance(value[0], str):
+            for index, inner in enumerate(value):
+                walk(f"{prefix}.{index}" if prefix else str(index), inner)
+        else:
+            messages = value if isinstance(value, list) else [value]
+            out.setdefault(prefix or "non_field_errors", []).extend(str(m) for m in messages)
+
+    walk("", detail)
+    return out
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, WorkflowError):
+        return Response(
+            error_body(exc.code, exc.message, exc.fields),
+            status=_WORKFLOW_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: Django's 500 handling takes over
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        message = "The request is not valid."
+        if list(fields) == ["non_field_errors"]:
+            message = fields["non_field_errors"][0]
+        response.data = error_body("invalid", message, fields)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        response.data = error_body(code if isinstance(code, str) else "error", str(detail))
+    return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """An unknown URL under /api/ answers in the API's error format."""
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorDetail",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(child=serializers.ListField()),
+            },
+        )
+    },
+)

@@ -1,0 +1,15 @@
+"""/api/v1/: the public contract (DESIGN.md, docs/api.md)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from factcheck.api import not_found
+
+urlpatterns = [
+    path("", include("claims.api.urls")),
+    path("", include("newsrooms.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Anything else under /api/v1/ answers 404 in the API's error format, not HTML.
+    re_path(r"^.*$", not_found),
+]
