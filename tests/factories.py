@@ -6,7 +6,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from claims.models import Claim, Claimant, ClaimStatus, Rating, Topic, Verdict, VerdictStatus
+from claims.models import (
+    Appearance,
+    Claim,
+    Claimant,
+    ClaimStatus,
+    Rating,
+    Topic,
+    Verdict,
+    VerdictStatus,
+)
+from claims.publishing import publication_publish, publication_withdraw
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -62,6 +72,20 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     status = ClaimStatus.QUEUED
 
     @factory.post_generation
+    def appearances(self, create: bool, extracted, **kwargs) -> None:
+        """Where the claim was made: one appearance unless told otherwise (ClaimReview
+        needs one to publish). Pass `appearances=[]` for none."""
+        if not create:
+            return
+        for data in [{}] if extracted is None else extracted:
+            Appearance.objects.create(
+                claim=self,
+                url=data.get("url", "https://tass.com/defense/1669335"),
+                outlet=data.get("outlet", "TASS"),
+                date=data.get("date"),
+            )
+
+    @factory.post_generation
     def state(self, create: bool, extracted, **kwargs) -> None:
         """Give a claim the assignee and verdicts its status implies."""
         if not create:
@@ -105,6 +129,11 @@ class ClaimFactory(factory.django.DjangoModelFactory):
                 approved_by=approver,
                 approved_at=timezone.now(),
             )
+            # The public side, as claim_approve and claim_withdraw leave it: a
+            # Publication and its change events.
+            publication_publish(self)
+            if self.status == ClaimStatus.WITHDRAWN:
+                publication_withdraw(self)
 
 
 class VerdictFactory(factory.django.DjangoModelFactory):
