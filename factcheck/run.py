@@ -77,6 +77,9 @@ def _print_banner(port: str) -> None:
     base = f"http://127.0.0.1:{port}"
     print("\nThe fact-check service is running:")
     print(f"  admin (reviewers' workspace)  {base}/admin/")
+    print(f"  public fact-checks            {base}/factchecks/")
+    print(f"  API (newsrooms)               {base}/api/v1/claims/")
+    print(f"  API docs                      {base}/api/v1/docs/")
     print(f"  health                        {base}/healthz")
     print("Demo logins (demo data only):")
     for username, role, password in DEMO_USERS:
@@ -99,6 +102,7 @@ def main() -> int:
             env["REDIS_URL"] = os.environ["REDIS_URL"] = embedded_redis.url()
         _manage("migrate", "--noinput", "-v", "0", env=env)
         _manage("seed_demo", env=env)
+        _manage("publications_rebuild", env=env)
         children["web"] = _spawn("web", [
             str(BIN / "gunicorn"), "factcheck.wsgi", "--bind", f"127.0.0.1:{port}",
             "--workers", "2", "--access-logfile", "-",

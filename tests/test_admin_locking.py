@@ -134,7 +134,7 @@ def test_a_race_past_the_form_check_is_caught_by_the_conditional_update(
 ):
     """Between the form's check and the save, another save lands: the conditional UPDATE
     finds no row at the form's version, and the claim and its inlines roll back."""
-    claim = ClaimFactory(status=ClaimStatus.QUEUED)
+    claim = ClaimFactory(status=ClaimStatus.QUEUED, appearances=[])
     data = opened(client, editor, claim)
     services.claim_reject(actor=other_editor, claim=claim, reason="Opinion.")
     monkeypatch.setattr("claims.admin.locking.changes_since", lambda *args, **kwargs: None)

@@ -30,6 +30,8 @@ def create_claim(actor: Any, **overrides: Any) -> Claim:
         "claim_reviewed": "Ukrainian casualties exceed 90,000 troops",
         "claimant": ClaimantFactory(),
         "language": "en",
+        # ClaimReview needs to say where the claim appeared before it can be published.
+        "appearances": [{"url": "https://tass.com/defense/1669335", "outlet": "TASS"}],
     }
     return services.claim_create(actor=actor, **(data | overrides))
 
