@@ -36,6 +36,8 @@ def _environment() -> dict[str, str]:
     # A laptop: DEBUG on unless said otherwise (it also allows the dev SECRET_KEY).
     env.setdefault("DEBUG", "true")
     env.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    # Links in published documents and ClaimReview point at this server.
+    env.setdefault("SITE_URL", f"http://127.0.0.1:{env.get('PORT', '8000')}")
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

@@ -5,6 +5,8 @@ venv and installs; the second reuses everything. Ctrl-C (SIGINT to the terminal'
 process group) and SIGTERM to `make` must both leave no process behind.
 """
 
+import html
+import json
 import os
 import shutil
 import signal
@@ -144,6 +146,20 @@ def _triage_claim_through_worker(copy: Path) -> None:
     pytest.fail("the worker never triaged the claim")
 
 
+def _check_published_demo(base: str) -> None:
+    """The demo's published fact-checks reach the API, the public pages and the feeds."""
+    status, body = _get(f"{base}/api/v1/claims/?page_size=100")
+    assert status == 200
+    documents = json.loads(body)["results"]
+    assert len(documents) == 9, "the demo publishes 9 fact-checks"
+    status, body = _get(documents[0]["public_url"].replace("http://127.0.0.1:8000", base))
+    assert status == 200 and documents[0]["claim_reviewed"] in html.unescape(body)
+    status, body = _get(f"{base}/feeds/factchecks.rss")
+    assert status == 200 and "<rss" in body
+    status, body = _get(f"{base}/api/v1/docs/")
+    assert status == 200
+
+
 def test_make_run_in_a_clean_copy_serves_the_demo_and_stops_cleanly(tmp_path):
     copy = tmp_path / "factcheck"
     _copy_project(copy)
@@ -158,6 +174,7 @@ def test_make_run_in_a_clean_copy_serves_the_demo_and_stops_cleanly(tmp_path):
         assert status == 200 and 'name="username"' in body
         output = log.read_text()
         assert "olena" in output and "factcheck-demo" in output, "demo logins are printed"
+        _check_published_demo(base)
         _triage_claim_through_worker(copy)
         _stop_and_check_nothing_left(make, signal.SIGINT, to_group=True, copy=copy)
     finally:
