@@ -60,7 +60,8 @@ def _filter_names(filters: dict[str, str], entries: list[FactCheck]) -> dict[str
         names["claimant"] = entries[0].document["claimant"]["name"]
     if entries and "topic" in filters:
         names["topic"] = next(
-            t["name"] for t in entries[0].document["topics"] if t["slug"] == filters["topic"]
+            (t["name"] for t in entries[0].document["topics"] if t["slug"] == filters["topic"]),
+            filters["topic"],
         )
     return names
 
@@ -69,7 +70,7 @@ def factcheck_index(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     rows = factchecks_latest(**filters, before=_before(request), limit=PAGE_SIZE + 1)
     entries = rows[:PAGE_SIZE]
-    query = urlencode(filters)
+    query = "?" + urlencode(filters) if filters else ""
     older = None
     if len(rows) > PAGE_SIZE:
         older = "?" + urlencode({**filters, "before": entries[-1].publication.pk})
@@ -80,8 +81,8 @@ def factcheck_index(request: HttpRequest) -> HttpResponse:
             "entries": entries,
             "filters": _filter_names(filters, entries),
             "older_url": older,
-            "newest_url": ("?" + query if query else "?") if _before(request) else None,
-            "feed_query": "?" + query if query else "",
+            "newest_url": reverse("factcheck-index") + query if _before(request) else None,
+            "feed_query": query,
         },
     )
 

@@ -442,3 +442,16 @@ def test_query_counts_do_not_grow_with_the_number_of_fact_checks(
                 assert client.get(url).status_code == 200
         with django_assert_max_num_queries(2):
             assert client.get(f"/factchecks/{withdrawn.pk}-x/").status_code == 410
+
+
+def test_page_is_in_the_fact_checks_language(client):
+    claim = ClaimFactory(status=S.PUBLISHED, language="uk", claim_reviewed="Шойгу про втрати")
+
+    response, _publication = page_of(client, claim)
+
+    page = Page(response.content.decode())
+    assert page.html_lang == "uk"
+    assert page.h1 == ["Шойгу про втрати"]
+    index = Page(client.get("/factchecks/").content.decode())
+    assert index.html_lang == "en"
+    assert 'lang="uk"' in client.get("/factchecks/").content.decode()  # the entry itself
