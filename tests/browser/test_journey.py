@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from claims.models import Claim, ClaimStatus, VerdictStatus
+from claims.publishing import public_path
 from tests.browser.conftest import screenshot
 from tests.factories import ClaimantFactory, ClaimFactory, UserFactory
 
@@ -134,6 +135,18 @@ def test_reviewer_proposes_and_another_editor_publishes(site, login, desk):
     assert verdict.rating.slug == "unverifiable"
     assert claim.evidence.count() == 2
     assert "approve" not in editor.inner_text("#workflow-buttons")
+
+    # The public page: what a reader sees once it is published, without logging in.
+    public = editor.context.browser.new_context(locale="en-GB").new_page()
+    public.goto(f"{site}/factchecks/")
+    with public.expect_navigation():
+        public.click(f"text={claim.claim_reviewed}")
+    assert public.url == site + public_path(claim.pk, claim.publication.slug)
+    assert public.inner_text("h1") == claim.claim_reviewed
+    assert public.inner_text(".verdict") == "Rating: Unverifiable"  # no number off-scale
+    assert "Independent count" in public.inner_text(".sources")
+    assert "olena" not in public.content() and "iryna" not in public.content()
+    public.context.close()
 
 
 def test_second_of_two_concurrent_edits_is_refused_and_shows_what_changed(site, login, desk):

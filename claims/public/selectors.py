@@ -1,0 +1,97 @@
+"""Reads for the public pages and feeds.
+
+They read only the read model (`Publication` rows, rendered when a fact-check is
+published or corrected), one indexed query per page, so a page never sees a draft, a
+claim under review or anything a reviewer wrote that was not published. The one
+exception is a withdrawn fact-check, whose public reason lives on the claim.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from claims.models import Claim, ClaimStatus, EvidenceStance, Publication
+from claims.publishing import public_path
+
+# What a page needs of a row; `search_text` and `claimreview` are left in the database
+# except where they are shown.
+LIST_FIELDS = ("id", "claim_id", "slug", "document", "published_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    """A publication as the templates read it: its document, with dates as dates."""
+
+    publication: Publication
+    document: dict[str, Any]
+
+    @property
+    def path(self) -> str:
+        return public_path(self.publication.claim_id, self.publication.slug)
+
+
+def _datetime(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def document_for_display(text: str) -> dict[str, Any]:
+    """Parse a stored document and turn its ISO dates into date objects, so templates
+    format them in the reader's language (the JSON keeps the contract's strings)."""
+    doc = json.loads(text)
+    doc["published_at"] = _datetime(doc["published_at"])
+    doc["updated_at"] = _datetime(doc["updated_at"])
+    doc["claim_date"] = _date(doc.get("claim_date"))
+    for appearance in doc["appearances"]:
+        appearance["date"] = _date(appearance.get("date"))
+    for source in doc["evidence"]:
+        stance = source["stance"]
+        source["stance_label"] = (
+            EvidenceStance(stance).label if stance in EvidenceStance.values else stance
+        )
+    for correction in doc["corrections"]:
+        correction["at"] = _datetime(correction["at"])
+    for version in doc["history"]:
+        version["published_at"] = _datetime(version["published_at"])
+    return doc
+
+
+def factchecks_latest(
+    *, topic: str = "", claimant: str = "", before: int | None = None, limit: int
+) -> list[FactCheck]:
+    """The latest publications, newest first publication first (`-id`, the primary key:
+    a unique, indexed keyset, so any page costs the same). `before` is the id of the
+    last row of the previous page. Unknown slugs simply match nothing."""
+    rows = Publication.objects.only(*LIST_FIELDS).order_by("-id")
+    if topic:
+        rows = rows.filter(topics__topic=topic)
+    if claimant:
+        rows = rows.filter(claimant=claimant)
+    if before is not None:
+        rows = rows.filter(id__lt=before)
+    return [FactCheck(p, document_for_display(p.document)) for p in rows[:limit]]
+
+
+def factcheck_get(claim_id: int) -> tuple[FactCheck, str] | None:
+    """The published fact-check of a claim and its ClaimReview text, or None."""
+    publication = (
+        Publication.objects.only(*LIST_FIELDS, "claimreview").filter(claim_id=claim_id).first()
+    )
+    if publication is None:
+        return None
+    return FactCheck(publication, document_for_display(publication.document)), (
+        publication.claimreview
+    )
+
+
+def withdrawal_reason(claim_id: int) -> str | None:
+    """The public reason of a withdrawn claim (its status note), None unless withdrawn."""
+    return (
+        Claim.objects.filter(pk=claim_id, status=ClaimStatus.WITHDRAWN)
+        .values_list("status_note", flat=True)
+        .first()
+    )
