@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 import schemathesis
-from django.core.management import call_command
-from django.test import Client
 from django.core import signals
+from django.core.management import call_command
 from django.db import close_old_connections, transaction
+from django.test import Client
 from django.test.utils import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CheckContext
