@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import schemathesis
@@ -22,6 +23,7 @@ from django.test.utils import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CheckContext
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from werkzeug.test import Client as WerkzeugClient
 
 from claims.changelog import change_events_sequence
 from claims.demo import seed_demo
@@ -311,6 +313,55 @@ def test_api_conforms_to_its_schema(case, published_demo, api_auth_headers, sett
         excluded_checks=[positive_data_acceptance, negative_data_rejection],
         additional_checks=[error_format, accepted_input, refused_input],
     )
+
+
+# --- Every published document, not only what hypothesis happens to hit -------------
+
+
+def _local(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+@pytest.mark.django_db
+def test_every_published_thing_answers_as_the_schema_says(published_demo, settings):
+    """Random slugs seldom name a real claimant: walk everything the demo published
+    (every list page, document, ClaimReview, change and claimant) against the schema."""
+    settings.ALLOWED_HOSTS = [WSGI_HOST]
+    wsgi = WerkzeugClient(application)
+
+    def fetch(template: str, url: str) -> Any:
+        response = wsgi.get(url)
+        assert response.status_code == 200, (url, response.get_data()[:300])
+        schema[template]["GET"].validate_response(response)
+        return response.json
+
+    def walk(template: str, url: str | None) -> list[dict]:
+        results = []
+        while url:
+            page = fetch(template, url)
+            results += page["results"]
+            url = _local(page["next"]) if page["next"] else None
+        return results
+
+    documents = walk("/api/v1/claims/", "/api/v1/claims/?page_size=2")
+    published = set(Publication.objects.values_list("claim_id", flat=True))
+    assert [d["id"] for d in documents] == sorted(published, reverse=True)
+    for document in documents:
+        assert fetch("/api/v1/claims/{id}/", _local(document["url"])) == document
+        claimreview = fetch("/api/v1/claims/{id}/claimreview/", _local(document["claimreview_url"]))
+        assert claimreview["@type"] == "ClaimReview"
+    changes = fetch("/api/v1/changes/", "/api/v1/changes/?after=0&page_size=1000")["results"]
+    assert [c["seq"] for c in changes] == list(range(1, len(changes) + 1))
+    assert {c["claim_id"] for c in changes} >= published
+    claimants = walk("/api/v1/claimants/", "/api/v1/claimants/?page_size=2")
+    assert {c["slug"] for c in claimants} == {d["claimant"]["slug"] for d in documents}
+    for claimant in claimants:
+        assert fetch("/api/v1/claimants/{slug}/", f"/api/v1/claimants/{claimant['slug']}/") == (
+            claimant
+        )
+    assert fetch("/api/v1/ratings/", "/api/v1/ratings/")["results"]
+    assert fetch("/api/v1/topics/", "/api/v1/topics/")["results"]
 
 
 # --- Error responses, by hand ---------------------------------------------------------
