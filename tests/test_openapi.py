@@ -21,6 +21,7 @@ from django.db import close_old_connections, transaction
 from django.test import Client
 from django.test.utils import override_settings
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import CheckContext
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 from werkzeug.test import Client as WerkzeugClient
@@ -213,7 +214,12 @@ def _load_schema() -> schemathesis.BaseSchema:
     # Reproducible runs: the same inputs every time, so a failure can be replayed. No
     # NUL characters in valid strings: the API refuses them on purpose (PostgreSQL cannot
     # store or compare them), which test_error_answers_use_the_one_error_format covers.
-    loaded.config.generation.update(deterministic=True, allow_x00=False)
+    # Valid input and invalid input both: the API must accept the one and refuse the other.
+    loaded.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        deterministic=True,
+        allow_x00=False,
+    )
     return loaded
 
 
@@ -401,3 +407,17 @@ def test_error_answers_use_the_one_error_format(client, method, url, status):
     if status == 400:
         assert body["error"]["code"] == "invalid"
         assert body["error"]["fields"], "a 400 names the input to blame"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/changes/?after=abc", "/api/v1/claims/?page_size=0"])
+def test_bad_input_is_refused_even_when_the_etag_matches(published_demo, client, url):
+    """Found by schemathesis: `If-None-Match: *` got 304 for a request that is a 400.
+    A 304 stands only for a 200 (RFC 9110 13.2.1), so input is checked first."""
+    valid = url.split("?")[0]
+    assert client.get(valid, HTTP_IF_NONE_MATCH="*").status_code == 304
+
+    response = client.get(url, HTTP_IF_NONE_MATCH="*")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
