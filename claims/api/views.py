@@ -100,8 +100,10 @@ class PublicAPIView(APIView):
                     {key.replace("\x00", ""): ["NUL characters are not allowed."]}
                 )
         # Before If-None-Match is weighed: a 304 stands only for a 200, so bad input is a
-        # 400 even when the validators match (RFC 9110 13.2.1).
-        self.check_query(request)
+        # 400 even when the validators match (RFC 9110 13.2.1). Only for a method the
+        # view has: any other is a 405, whatever the query says.
+        if request.method in ("GET", "HEAD"):
+            self.check_query(request)
 
     def check_query(self, request: Request) -> None:
         """Refuse bad query parameters (ValidationError); views with any override it."""
