@@ -7,10 +7,14 @@ workflow refusal, or an unknown URL under /api/.
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.cache import patch_vary_headers
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -76,7 +80,10 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """An unknown URL under /api/ answers in the API's error format."""
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+    response = JsonResponse(error_body("not_found", "Not found."), status=404)
+    # Like every API answer (claims.api.views.PublicAPIView): caches key on the token.
+    patch_vary_headers(response, ["Authorization"])
+    return response
 
 
 ErrorSerializer = inline_serializer(
@@ -87,8 +94,49 @@ ErrorSerializer = inline_serializer(
             fields={
                 "code": serializers.CharField(),
                 "message": serializers.CharField(),
-                "fields": serializers.DictField(child=serializers.ListField()),
+                "fields": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField()),
+                    help_text="The messages per input field; empty when no field is to blame.",
+                ),
             },
         )
     },
 )
+
+
+class NewsroomTokenScheme(OpenApiAuthenticationExtension):
+    """How the schema describes newsroom tokens: `Authorization: Bearer <token>`.
+
+    Reads are public unless FACTCHECK_PUBLIC_API is off, so a read names "no token" as
+    an alternative; clients (and schemathesis) then know a token is optional there."""
+
+    target_class = "newsrooms.api.authentication.NewsroomTokenAuthentication"
+    name = "newsroomToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A newsroom API token (`create_api_token`); never in the query string.",
+        }
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict]:
+        required = {self.name: []}
+        if settings.FACTCHECK_PUBLIC_API and auto_schema.method in permissions.SAFE_METHODS:
+            return [required, {}]
+        return [required]
+
+
+# Marks a query parameter whose empty value means "not given" (`?page_size=` is the
+# default size, `?updated_since=` no filter); PublicAutoSchema turns it into OpenAPI's
+# allowEmptyValue, which drf-spectacular's OpenApiParameter cannot express.
+ALLOW_EMPTY = {"x-allow-empty": True}
+
+
+class PublicAutoSchema(AutoSchema):
+    def _get_parameters(self) -> list[dict]:
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter.pop("x-allow-empty", False):
+                parameter["allowEmptyValue"] = True
+        return parameters

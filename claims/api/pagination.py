@@ -41,7 +41,8 @@ class IdCursorPagination(CursorPagination):
         if cursor is False or (
             cursor is not None
             and cursor.position is not None
-            and not str(cursor.position).isdigit()
+            # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+            and not (str(cursor.position).isascii() and str(cursor.position).isdigit())
         ):
             raise ValidationError({"cursor": ["Invalid cursor."]})
         return cursor

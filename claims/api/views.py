@@ -24,10 +24,16 @@ from rest_framework.views import APIView
 
 from claims.api import serializers as s
 from claims.api.filters import PublicationFilter
-from claims.api.pagination import IdCursorPagination, SlugCursorPagination, page_size_from
+from claims.api.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    IdCursorPagination,
+    SlugCursorPagination,
+    page_size_from,
+)
 from claims.changelog import last_sequenced
 from claims.models import ChangeEvent, Claimant, Publication, Rating, Topic
-from factcheck.api import ErrorSerializer
+from factcheck.api import ALLOW_EMPTY, ErrorSerializer, PublicAutoSchema
 
 JSON = "application/json"
 ERRORS = {
@@ -37,11 +43,53 @@ ERRORS = {
     429: OpenApiResponse(ErrorSerializer, description="Rate limited; see Retry-After."),
 }
 NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag sent.")
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Nothing published under this key.")
+HEADER = OpenApiParameter.HEADER
+# What a poller sends and gets back (docs/api.md walks through it).
+POLLING = [
+    OpenApiParameter(
+        "If-None-Match", str, HEADER, description="The ETag you have: 304 if nothing changed."
+    ),
+    OpenApiParameter(
+        "ETag", str, HEADER, response=[200, 304], required=True, description="Strong validator."
+    ),
+    OpenApiParameter(
+        "Last-Modified",
+        str,
+        HEADER,
+        response=[200, 304],
+        description="HTTP date of the newest change (absent while nothing is published).",
+    ),
+]
+# Every answer says how shared caches may keep it; never across two tokens.
+CACHING = [
+    OpenApiParameter("Cache-Control", str, HEADER, response=[200, 304], required=True),
+    OpenApiParameter("Vary", str, HEADER, response=True, required=True),
+    OpenApiParameter(
+        "Retry-After", int, HEADER, response=[429], required=True, description="Seconds to wait."
+    ),
+]
+# Bounds of the query parameters, as the views enforce them.
+MAX_SEQ = 2**63 - 1
+
+
+def _page_size(most: int, default: int) -> OpenApiParameter:
+    return OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": most},
+        description=f"Results per page, 1 to {most} (default {default}; more is capped).",
+        extensions=ALLOW_EMPTY,
+    )
+
+
+CURSOR = OpenApiParameter("cursor", str, description="Opaque: copy it from `next` or `previous`.")
 
 
 class PublicAPIView(APIView):
     """What the public endpoints share: refuse unusable query strings before any query,
     and let shared caches keep answers but never across two tokens."""
+
+    schema = PublicAutoSchema()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -51,6 +99,14 @@ class PublicAPIView(APIView):
                 raise ValidationError(
                     {key.replace("\x00", ""): ["NUL characters are not allowed."]}
                 )
+        # Before If-None-Match is weighed: a 304 stands only for a 200, so bad input is a
+        # 400 even when the validators match (RFC 9110 13.2.1). Only for a method the
+        # view has: any other is a 405, whatever the query says.
+        if request.method in ("GET", "HEAD"):
+            self.check_query(request)
+
+    def check_query(self, request: Request) -> None:
+        """Refuse bad query parameters (ValidationError); views with any override it."""
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -124,8 +180,20 @@ class ClaimListView(PublicAPIView):
 
     pagination = IdCursorPagination
 
+    def check_query(self, request: Request) -> None:
+        self.filterset = PublicationFilter(
+            request.query_params, queryset=Publication.objects.only("id", "document")
+        )
+        if not self.filterset.is_valid():
+            raise ValidationError(self.filterset.errors)
+        self.paginator = self.pagination()
+        page_size_from(request.query_params)
+        self.paginator.decode_cursor(request)
+
     @extend_schema(
         operation_id="claims_list",
+        summary="List published fact-checks",
+        description="Newest first publication first; cursor-paginated. Poll with If-None-Match.",
         parameters=[
             OpenApiParameter("rating", str, description="A rating slug, e.g. false."),
             OpenApiParameter("claimant", str, description="A claimant slug."),
@@ -133,21 +201,21 @@ class ClaimListView(PublicAPIView):
             OpenApiParameter("language", str, description="A BCP 47 tag, e.g. en."),
             OpenApiParameter("q", str, description="Full-text search."),
             OpenApiParameter(
-                "updated_since", OpenApiTypes.DATETIME, description="ISO 8601 date-time."
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="ISO 8601 date-time; empty means no filter.",
+                extensions=ALLOW_EMPTY,
             ),
-            OpenApiParameter("cursor", str, description="From `next` or `previous`."),
-            OpenApiParameter("page_size", int, description="1 to 100 (more is capped)."),
+            CURSOR,
+            _page_size(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+            *POLLING,
+            *CACHING,
         ],
         responses={200: s.FactCheckPageSerializer, 304: NOT_MODIFIED, **ERRORS},
     )
     def get(self, request: Request) -> HttpResponse:
-        filterset = PublicationFilter(
-            request.query_params, queryset=Publication.objects.only("id", "document")
-        )
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        paginator = self.pagination()
-        page = paginator.paginate_queryset(filterset.qs, request, view=self)
+        paginator = self.paginator
+        page = paginator.paginate_queryset(self.filterset.qs, request, view=self)
         next_link = json.dumps(paginator.get_next_link())
         previous_link = json.dumps(paginator.get_previous_link())
         results = ",".join(p.document for p in page)
@@ -162,7 +230,10 @@ class ClaimListView(PublicAPIView):
 class ClaimDetailView(PublicAPIView):
     @extend_schema(
         operation_id="claims_retrieve",
-        responses={200: s.FactCheckSerializer, 304: NOT_MODIFIED, 404: ERRORS[400], **ERRORS},
+        summary="One published fact-check",
+        description="With its evidence, corrections and every published version.",
+        parameters=[*POLLING, *CACHING],
+        responses={200: s.FactCheckSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         row = _detail_row(request, pk)
@@ -181,12 +252,15 @@ def _claimreview_etag(request: Request, pk: int) -> str | None:
 class ClaimReviewView(PublicAPIView):
     @extend_schema(
         operation_id="claims_claimreview",
+        summary="The fact-check's ClaimReview",
+        description="schema.org ClaimReview as JSON-LD, as embedded in the public page.",
+        parameters=[*POLLING, *CACHING],
         responses={
             (200, "application/ld+json"): OpenApiResponse(
                 OpenApiTypes.OBJECT, description="schema.org ClaimReview (JSON-LD)."
             ),
             304: NOT_MODIFIED,
-            404: ERRORS[400],
+            404: NOT_FOUND,
             **ERRORS,
         },
     )
@@ -206,17 +280,31 @@ MAX_CHANGES = 1000
 class ChangeListView(PublicAPIView):
     """Every publish, correction and withdrawal after `after`, in sequence order."""
 
+    def check_query(self, request: Request) -> None:
+        self.after = _non_negative(request.query_params.get("after", "0"), "after")
+        self.size = page_size_from(request.query_params, default=100, most=MAX_CHANGES)
+
     @extend_schema(
         operation_id="changes_list",
+        summary="The change log",
+        description=(
+            "Every publish, correction and withdrawal after `after`, in sequence order. "
+            "Follow `next` to see each change once, in order."
+        ),
         parameters=[
-            OpenApiParameter("after", int, description="The last seq you have; 0 at first."),
-            OpenApiParameter("page_size", int, description="1 to 1000 (default 100)."),
+            OpenApiParameter(
+                "after",
+                {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_SEQ},
+                description="The last seq you have; 0 at first.",
+            ),
+            _page_size(MAX_CHANGES, 100),
+            *POLLING,
+            *CACHING,
         ],
         responses={200: s.ChangePageSerializer, 304: NOT_MODIFIED, **ERRORS},
     )
     def get(self, request: Request) -> HttpResponse:
-        after = _non_negative(request.query_params.get("after", "0"), "after")
-        size = page_size_from(request.query_params, default=100, most=MAX_CHANGES)
+        after, size = self.after, self.size
         events = list(
             ChangeEvent.objects.filter(seq__gt=after)
             .order_by("seq")
@@ -239,7 +327,8 @@ class ChangeListView(PublicAPIView):
 
 
 def _non_negative(raw: str, name: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_SEQ:
         raise ValidationError({name: ["Must be a whole number, 0 or more."]})
     return int(raw)
 
@@ -282,10 +371,9 @@ def _public_claimants():
 class ClaimantListView(PublicAPIView):
     @extend_schema(
         operation_id="claimants_list",
-        parameters=[
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int, description="1 to 100 (more is capped)."),
-        ],
+        summary="Claimants with their track record",
+        description="Only claimants with a published fact-check, by slug.",
+        parameters=[CURSOR, _page_size(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE), *CACHING],
         responses={200: s.ClaimantPageSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
@@ -303,7 +391,10 @@ class ClaimantListView(PublicAPIView):
 class ClaimantDetailView(PublicAPIView):
     @extend_schema(
         operation_id="claimants_retrieve",
-        responses={200: s.ClaimantSerializer, 404: ERRORS[400], **ERRORS},
+        summary="One claimant with its track record",
+        description="Published fact-checks of the claimant, counted per rating slug.",
+        parameters=[*CACHING],
+        responses={200: s.ClaimantSerializer, 404: NOT_FOUND, **ERRORS},
     )
     def get(self, request: Request, slug: str) -> Response:
         claimant = get_object_or_404(_public_claimants(), slug=slug)
@@ -313,6 +404,9 @@ class ClaimantDetailView(PublicAPIView):
 class RatingListView(PublicAPIView):
     @extend_schema(
         operation_id="ratings_list",
+        summary="The rating scale",
+        description="Every rating in the scale's order; Unverifiable has no value.",
+        parameters=[*CACHING],
         responses={200: s.RatingListSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
@@ -323,6 +417,9 @@ class RatingListView(PublicAPIView):
 class TopicListView(PublicAPIView):
     @extend_schema(
         operation_id="topics_list",
+        summary="The topics",
+        description="The topics fact-checks are filed under, by slug.",
+        parameters=[*CACHING],
         responses={200: s.TopicListSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:

@@ -1,0 +1,464 @@
+"""The OpenAPI schema of /api/v1/, its offline docs page, and schemathesis against both.
+
+schemathesis generates requests for every operation the schema has (valid and invalid
+input) and checks each answer: never a 5xx, status, content type, headers and body as
+the schema says, and every 4xx in the one error format of the contract.
+"""
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.management import call_command
+from django.db import close_old_connections, transaction
+from django.test import Client
+from django.test.utils import override_settings
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import CheckContext
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from werkzeug.test import Client as WerkzeugClient
+
+from claims.changelog import change_events_sequence
+from claims.demo import seed_demo
+from claims.models import Publication
+from factcheck.wsgi import application
+
+# The endpoints of the public contract (DESIGN.md), as the schema must list them.
+CONTRACT_OPERATIONS = {
+    ("get", "/api/v1/claims/"): "claims_list",
+    ("get", "/api/v1/claims/{id}/"): "claims_retrieve",
+    ("get", "/api/v1/claims/{id}/claimreview/"): "claims_claimreview",
+    ("get", "/api/v1/changes/"): "changes_list",
+    ("get", "/api/v1/claimants/"): "claimants_list",
+    ("get", "/api/v1/claimants/{slug}/"): "claimants_retrieve",
+    ("get", "/api/v1/ratings/"): "ratings_list",
+    ("get", "/api/v1/topics/"): "topics_list",
+}
+# schemathesis talks to the WSGI app as this host.
+WSGI_HOST = "localhost"
+
+
+def _schema_document(client: Client) -> dict:
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200, response.content[:500]
+    return json.loads(response.content)
+
+
+# --- The schema ------------------------------------------------------------------------
+
+
+def test_schema_generates_without_warnings_and_validates(tmp_path):
+    """drf-spectacular's own validation (the OpenAPI 3 meta-schema); any warning of the
+    generator (an unresolvable view, serializer or authenticator) fails it too."""
+    out = tmp_path / "schema.yaml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+
+    assert out.read_text().startswith("openapi: 3.")
+
+
+def test_schema_lists_every_contract_endpoint_with_a_stable_operation_id(client):
+    schema = _schema_document(client)
+
+    operations = {
+        (method, path): operation["operationId"]
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+    for key, operation_id in CONTRACT_OPERATIONS.items():
+        assert operations.get(key) == operation_id, key
+    assert len(set(operations.values())) == len(operations), "operation ids must be unique"
+
+
+def test_schema_states_the_bounds_of_query_parameters(client):
+    schema = _schema_document(client)
+
+    def query(path: str, name: str) -> dict:
+        parameters = schema["paths"][path]["get"]["parameters"]
+        return next(p for p in parameters if p["in"] == "query" and p["name"] == name)["schema"]
+
+    assert query("/api/v1/claims/", "page_size") == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+    }
+    assert query("/api/v1/claimants/", "page_size")["maximum"] == 100
+    assert query("/api/v1/changes/", "page_size") == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 1000,
+    }
+    assert query("/api/v1/changes/", "after")["minimum"] == 0
+    assert query("/api/v1/claims/", "updated_since") == {"type": "string", "format": "date-time"}
+
+
+def test_schema_describes_polling_errors_and_the_claimreview_media_type(client):
+    schema = _schema_document(client)
+    error = {"$ref": "#/components/schemas/Error"}
+
+    for (method, path), _operation_id in CONTRACT_OPERATIONS.items():
+        responses = schema["paths"][path][method]["responses"]
+        for status in ("400", "401", "403", "429"):
+            assert responses[status]["content"]["application/json"]["schema"] == error
+        assert responses["429"]["headers"]["Retry-After"]["required"] is True
+    for path in ("/api/v1/claims/", "/api/v1/claims/{id}/", "/api/v1/changes/"):
+        responses = schema["paths"][path]["get"]["responses"]
+        assert "content" not in responses["304"]
+        assert responses["200"]["headers"]["ETag"]["required"] is True
+        assert responses["304"]["headers"]["ETag"]["required"] is True
+    claimreview = schema["paths"]["/api/v1/claims/{id}/claimreview/"]["get"]["responses"]
+    assert list(claimreview["200"]["content"]) == ["application/ld+json"]
+    assert schema["components"]["securitySchemes"]["newsroomToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schema["components"]["securitySchemes"]["newsroomToken"]["description"],
+    }
+
+
+# --- The docs page works with no internet ---------------------------------------------
+
+
+class _Assets(HTMLParser):
+    """Every script, stylesheet and icon a page loads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "script" and found.get("src"):
+            self.urls.append(found["src"])
+        elif tag == "link" and found.get("href"):
+            self.urls.append(found["href"])
+
+
+def test_docs_page_loads_every_asset_from_this_server(settings):
+    # Tests collect no static files: serve the sidecar's assets straight from the app,
+    # as `make run` does on a laptop. A new Client loads the middleware with this.
+    settings.WHITENOISE_USE_FINDERS = True
+    client = Client()
+
+    page = client.get("/api/v1/docs/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assets = _Assets()
+    assets.feed(html)
+    assert len(assets.urls) >= 3, assets.urls  # Swagger UI's bundle, preset and CSS
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "an asset from elsewhere"
+    for url in assets.urls:
+        assert url.startswith("/"), url
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert len(body) > 100, url
+    assert "/api/v1/schema/" in html  # where Swagger UI fetches the schema from
+
+
+# --- schemathesis -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_auth_headers() -> dict[str, str]:
+    """HOOK FOR THE LEAD: headers every schemathesis request carries (and the walk of
+    published documents below).
+
+    Empty while newsroom tokens are not merged: reads are public and nothing else is in
+    the schema. Once `POST submissions/` is, give schemathesis a token with scopes read
+    and submit so that submissions get past authentication (tried on a trial merge with
+    h1's branch):
+
+        @pytest.fixture
+        def api_auth_headers(published_demo) -> dict[str, str]:
+            newsroom = Newsroom.objects.create(name="Schemathesis", slug="schemathesis")
+            key = token_create(newsroom=newsroom, scopes=["read", "submit"])[1]
+            return {"Authorization": f"Bearer {key}"}
+    """
+    return {}
+
+
+@contextmanager
+def _test_connection_kept_open() -> Iterator[None]:
+    """A WSGI request ends by closing the database connection (request_finished); that
+    would close the test's transaction under it. Django's own test client unhooks the
+    same handler for the same reason."""
+    hooks = (signals.request_started, signals.request_finished)
+    for hook in hooks:
+        hook.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        for hook in hooks:
+            hook.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module")
+def published_demo(django_db_setup, django_db_blocker):
+    """The demo, published through the real services once for the module, so generated
+    ids and slugs can hit real fact-checks. It lives in a transaction rolled back at the
+    end of the module; each test's own transaction nests inside it."""
+    with _test_connection_kept_open(), django_db_blocker.unblock(), transaction.atomic():
+        seed_demo()
+        change_events_sequence()  # the on-commit sequencer never runs inside a test
+        assert Publication.objects.exists()
+        yield
+        transaction.set_rollback(True)
+
+
+def _load_schema() -> schemathesis.BaseSchema:
+    """The schema as the WSGI app serves it (generated from the code, no database)."""
+    with override_settings(ALLOWED_HOSTS=[WSGI_HOST]), _test_connection_kept_open():
+        loaded = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+    # Valid and invalid input both: the API must accept the one and refuse the other.
+    # Reproducible runs: the same inputs every time, so a failure can be replayed. No
+    # NUL characters in valid strings: the API refuses them on purpose (PostgreSQL cannot
+    # store or compare them), which test_error_answers_use_the_one_error_format covers.
+    loaded.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        deterministic=True,
+        allow_x00=False,
+    )
+    return loaded
+
+
+ERROR_FIELDS = {"code", "message", "fields"}
+
+
+def error_format_problem(body: Any) -> str | None:
+    """What keeps `body` from being the one error format of the contract, or None:
+    `{"error": {"code": str, "message": str, "fields": {name: [message]}}}` and nothing
+    else (the schema alone would allow extra keys)."""
+    if not isinstance(body, dict) or set(body) != {"error"}:
+        return "the top level is not just `error`"
+    error = body["error"]
+    if not isinstance(error, dict) or set(error) != ERROR_FIELDS:
+        return "`error` is not {code, message, fields}"
+    if not (isinstance(error["code"], str) and error["code"]):
+        return "`code` is not a non-empty string"
+    if not (isinstance(error["message"], str) and error["message"]):
+        return "`message` is not a non-empty string"
+    fields = error["fields"]
+    if not isinstance(fields, dict) or not all(
+        isinstance(messages, list) and all(isinstance(m, str) for m in messages)
+        for messages in fields.values()
+    ):
+        return "`fields` is not {name: [message]}"
+    return None
+
+
+def error_format(ctx: CheckContext, response: Any, case: schemathesis.Case) -> bool | None:
+    """schemathesis check: every 4xx answer is in the one error format."""
+    if not 400 <= response.status_code < 500:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text[:200]
+        problem = f"not JSON but {response.headers.get('content-type')}"
+    else:
+        problem = error_format_problem(body)
+    if problem:
+        raise AssertionError(
+            f"Error outside the API's error format: {response.request.method} "
+            f"{response.request.url} -> {response.status_code}: {problem}: {str(body)[:300]}"
+        )
+    return None
+
+
+def _refused_fields(response: Any) -> set[str]:
+    if response.status_code != 400:
+        return set()
+    return set(response.json()["error"]["fields"])
+
+
+def _page_size_over(case: schemathesis.Case) -> int | None:
+    """The maximum page_size the schema states, when the request asked for more."""
+    raw = (case.query or {}).get("page_size")
+    parameter = case.operation.query.get("page_size") if case.operation.query else None
+    if parameter is None or not isinstance(raw, int | str) or not str(raw).isdigit():
+        return None
+    most = parameter.definition["schema"]["maximum"]
+    return most if int(raw) > most else None
+
+
+def accepted_input(ctx: CheckContext, response: Any, case: schemathesis.Case) -> bool | None:
+    """schemathesis's positive-data check, less one thing the schema cannot say: a
+    `cursor` is opaque (it must come from `next`/`previous`), so a made-up one is
+    rightly refused with 400 and only `cursor` blamed."""
+    if _refused_fields(response) == {"cursor"}:
+        return None
+    return positive_data_acceptance(ctx, response, case)
+
+
+def refused_input(ctx: CheckContext, response: Any, case: schemathesis.Case) -> bool | None:
+    """schemathesis's negative-data check, less one rule of the contract: a page_size
+    over the maximum is capped, not refused (DESIGN.md) - and the page is checked to
+    hold no more than the maximum instead."""
+    most = _page_size_over(case)
+    if most is not None and response.status_code == 200:
+        results = response.json()["results"]
+        if len(results) > most:
+            raise AssertionError(f"page_size not capped: {len(results)} results, most {most}")
+        return None
+    return negative_data_rejection(ctx, response, case)
+
+
+schema = _load_schema()
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    # Function-scoped fixtures (the test's transaction, settings, headers) run once per
+    # operation, not per example: on purpose, every example reads the same published
+    # demo, as newsrooms do. A slow example is the database, not the generator.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_api_conforms_to_its_schema(case, published_demo, api_auth_headers, settings):
+    settings.ALLOWED_HOSTS = [WSGI_HOST]
+    case.call_and_validate(
+        headers=api_auth_headers,
+        excluded_checks=[positive_data_acceptance, negative_data_rejection],
+        additional_checks=[error_format, accepted_input, refused_input],
+    )
+
+
+# --- Every published document, not only what hypothesis happens to hit -------------
+
+
+def _local(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+@pytest.mark.django_db
+def test_every_published_thing_answers_as_the_schema_says(
+    published_demo, api_auth_headers, settings
+):
+    """Random slugs seldom name a real claimant: walk everything the demo published
+    (every list page, document, ClaimReview, change and claimant) against the schema."""
+    settings.ALLOWED_HOSTS = [WSGI_HOST]
+    wsgi = WerkzeugClient(application)
+
+    def fetch(template: str, url: str) -> Any:
+        response = wsgi.get(url, headers=api_auth_headers)
+        assert response.status_code == 200, (url, response.get_data()[:300])
+        schema[template]["GET"].validate_response(response)
+        return response.json
+
+    def walk(template: str, url: str | None) -> list[dict]:
+        results = []
+        while url:
+            page = fetch(template, url)
+            results += page["results"]
+            url = _local(page["next"]) if page["next"] else None
+        return results
+
+    documents = walk("/api/v1/claims/", "/api/v1/claims/?page_size=2")
+    published = set(Publication.objects.values_list("claim_id", flat=True))
+    assert [d["id"] for d in documents] == sorted(published, reverse=True)
+    for document in documents:
+        assert fetch("/api/v1/claims/{id}/", _local(document["url"])) == document
+        claimreview = fetch("/api/v1/claims/{id}/claimreview/", _local(document["claimreview_url"]))
+        assert claimreview["@type"] == "ClaimReview"
+    changes = fetch("/api/v1/changes/", "/api/v1/changes/?after=0&page_size=1000")["results"]
+    assert [c["seq"] for c in changes] == list(range(1, len(changes) + 1))
+    assert {c["claim_id"] for c in changes} >= published
+    claimants = walk("/api/v1/claimants/", "/api/v1/claimants/?page_size=2")
+    assert {c["slug"] for c in claimants} == {d["claimant"]["slug"] for d in documents}
+    for claimant in claimants:
+        assert fetch("/api/v1/claimants/{slug}/", f"/api/v1/claimants/{claimant['slug']}/") == (
+            claimant
+        )
+    assert fetch("/api/v1/ratings/", "/api/v1/ratings/")["results"]
+    assert fetch("/api/v1/topics/", "/api/v1/topics/")["results"]
+
+
+# --- Error responses, by hand ---------------------------------------------------------
+
+
+def _cursor(querystring: str) -> str:
+    """A cursor as DRF encodes one, around a position a client made up."""
+    return quote(base64.b64encode(querystring.encode()).decode())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("get", "/api/v1/claims/?page_size=0", 400),
+        ("get", "/api/v1/claims/?page_size=many", 400),
+        ("get", "/api/v1/claims/?cursor=not-a-cursor", 400),
+        ("get", f"/api/v1/claims/?cursor={_cursor('p=%C2%B2')}", 400),  # position "²"
+        ("get", "/api/v1/claims/?updated_since=yesterday", 400),
+        ("get", "/api/v1/claims/?q=%00", 400),
+        ("get", "/api/v1/changes/?after=-1", 400),
+        ("get", "/api/v1/changes/?after=%C2%B2", 400),  # "²": a digit int() refuses
+        ("get", "/api/v1/changes/?after=99999999999999999999", 400),
+        ("get", "/api/v1/claims/999999/", 404),
+        ("get", "/api/v1/claims/999999/claimreview/", 404),
+        ("get", "/api/v1/claimants/nobody/", 404),
+        ("get", "/api/v1/no-such-endpoint/", 404),
+    ],
+)
+def test_error_answers_use_the_one_error_format(client, method, url, status):
+    response = getattr(client, method)(url)
+
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert error_format_problem(body) is None, body
+    if status == 400:
+        assert body["error"]["code"] == "invalid"
+        assert body["error"]["fields"], "a 400 names the input to blame"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/changes/?after=abc", "/api/v1/claims/?page_size=0"])
+def test_bad_input_is_refused_even_when_the_etag_matches(published_demo, client, url):
+    """Found by schemathesis: `If-None-Match: *` got 304 for a request that is a 400.
+    A 304 stands only for a 200 (RFC 9110 13.2.1), so input is checked first."""
+    valid = url.split("?")[0]
+    assert client.get(valid, HTTP_IF_NONE_MATCH="*").status_code == 304
+
+    response = client.get(url, HTTP_IF_NONE_MATCH="*")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/claims/?cursor=not-a-cursor"),
+        ("delete", "/api/v1/ratings/"),
+        ("trace", "/api/v1/changes/?after=abc"),
+    ],
+)
+def test_a_method_an_endpoint_lacks_is_refused_in_the_error_format(client, method, url):
+    """Without a token the permission check answers first (401, once newsroom tokens
+    are in); with one, or while reads and writes are open, it is a 405 naming the
+    methods there are. Never a 400 about a query the endpoint will not run."""
+    response = client.generic(method.upper(), url)
+
+    assert response.status_code in (401, 405)
+    body = response.json()
+    assert error_format_problem(body) is None, body
+    assert body["error"]["fields"] == {}
+    if response.status_code == 405:
+        assert body["error"]["code"] == "method_not_allowed"
+        assert "GET" in response["Allow"]
