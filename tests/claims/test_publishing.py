@@ -86,7 +86,13 @@ def test_approve_publishes_the_contract_document_once(editor):
         {"url": "https://tass.com/defense/1669335", "outlet": "TASS", "date": None}
     ]
     assert document["claim_date"] == "2023-06-20"
-    assert document["rating"] == {"slug": "false", "label": "False", "value": 1, "best": 5, "worst": 1}
+    assert document["rating"] == {
+        "slug": "false",
+        "label": "False",
+        "value": 1,
+        "best": 5,
+        "worst": 1,
+    }
     assert document["topics"] == [{"slug": "war", "name": "War"}]
     assert (document["version"], document["corrections"], document["language"]) == (1, [], "en")
     assert [v["version"] for v in document["history"]] == [1]
@@ -184,9 +190,7 @@ def test_editor_sees_why_the_admin_refused_to_publish(client, editor):
     claim = ClaimFactory(status=ClaimStatus.IN_APPROVAL, appearances=[])
     client.force_login(editor)
     claim.refresh_from_db()
-    response = client.post(
-        action_url(claim, "approve"), {"_version": claim.version}, follow=True
-    )
+    response = client.post(action_url(claim, "approve"), {"_version": claim.version}, follow=True)
     messages = messages_of(response)
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     assert any(
@@ -209,13 +213,13 @@ def test_every_stored_document_matches_the_openapi_description(editor, other_edi
         summary="Corrected.",
     )
     documents = list(Publication.objects.values_list("document", flat=True))
-    documents += list(
-        ChangeEvent.objects.exclude(document=None).values_list("document", flat=True)
-    )
+    documents += list(ChangeEvent.objects.exclude(document=None).values_list("document", flat=True))
     assert len(documents) == 5 + 6
     for text in documents:
         assert_valid_document(text)
-    assert json.loads(Publication.objects.get(claim=unverifiable).document)["rating"]["value"] is None
+    assert (
+        json.loads(Publication.objects.get(claim=unverifiable).document)["rating"]["value"] is None
+    )
 
 
 def test_batch_render_matches_one_by_one_publishing():
