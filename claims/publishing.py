@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from claims.changelog import change_event_record
+from claims.changelog import change_event_record, change_events_record
 from claims.claimreview import claimreview_build, claimreview_problems
 from claims.models import (
     ChangeEvent,
@@ -212,8 +212,7 @@ def publications_store(rendered: list[tuple[Publication, list[str], str]]) -> No
         for p, topics, _type in rendered
         for slug in topics
     )
-    for publication, _topics, change in rendered:
-        change_event_record(claim=publication.claim, type=change, document=publication.document)
+    change_events_record([(p.claim, change, p.document) for p, _topics, change in rendered])
 
 
 def publication_publish(claim: Claim) -> Publication:
