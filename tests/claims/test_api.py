@@ -459,3 +459,17 @@ def test_empty_log_still_answers_with_validators(client, db):
     assert response.status_code == 200
     assert response.json() == {"next": None, "previous": None, "results": []}
     assert response["ETag"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="The GIN index of migration 0008 is PostgreSQL's"
+)
+def test_full_text_search_can_use_the_gin_index(catalogue):
+    from claims.api.filters import full_text
+
+    with connection.cursor() as cursor:
+        # A handful of rows always favours a sequential scan; forbid it to see whether
+        # the index matches the query's expression at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = full_text(Publication.objects.all(), "tanks").explain()
+    assert "publication_search_fts_idx" in plan, plan
