@@ -11,5 +11,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/v1/ answers 404 in the API's error format, not HTML.
-    re_path(r"^.*$", not_found),
+    # [\s\S], not ".": a path with a newline in it is still under /api/v1/.
+    re_path(r"^[\s\S]*$", not_found),
 ]

@@ -66,7 +66,7 @@ class IdCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
-        if encoded is None:
+        if not encoded:  # absent or empty (`?cursor=`): the first page
             return None
         position = _cursor_tokens(encoded).get("p")
         if position is not None and not self.position_is_valid(position):

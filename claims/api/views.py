@@ -37,6 +37,12 @@ ERRORS = {
     429: OpenApiResponse(ErrorSerializer, description="Rate limited; see Retry-After."),
 }
 NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag sent.")
+# Query parameters as the views accept them: more than the most is capped, so only the
+# lower bound is part of the schema.
+PAGE_SIZE = {"type": "integer", "minimum": 1}
+AFTER = {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}
+# Opaque, but always base64: anything else is refused before it is decoded.
+CURSOR = {"type": "string", "pattern": "^[A-Za-z0-9+/=]*$"}
 
 
 class PublicAPIView(APIView):
@@ -86,12 +92,18 @@ def _log_last_modified(request: Request, *args: Any, **kwargs: Any):
     return _log_state(request)[1]
 
 
+# The largest id a database column holds: a longer number in the URL is no claim.
+MAX_ID = 2**63 - 1
+
+
 def _detail_row(request: Request, pk: int) -> tuple[str, Any] | None:
     """The validators of one fact-check: (etag, updated_at), without the document, so
     a matching poll is answered from the small columns alone."""
     if not hasattr(request, "_factcheck_row"):
         request._factcheck_row = (
             Publication.objects.filter(claim_id=pk).values_list("etag", "updated_at").first()
+            if pk <= MAX_ID
+            else None
         )
     return request._factcheck_row
 
@@ -145,8 +157,8 @@ class ClaimListView(PublicAPIView):
             OpenApiParameter(
                 "updated_since", OpenApiTypes.DATETIME, description="ISO 8601 date-time."
             ),
-            OpenApiParameter("cursor", str, description="From `next` or `previous`."),
-            OpenApiParameter("page_size", int, description="1 to 100 (more is capped)."),
+            OpenApiParameter("cursor", CURSOR, description="From `next` or `previous`."),
+            OpenApiParameter("page_size", PAGE_SIZE, description="1 to 100 (more is capped)."),
         ],
         responses={200: s.FactCheckPageSerializer, 304: NOT_MODIFIED, **ERRORS},
     )
@@ -213,8 +225,8 @@ class ChangeListView(PublicAPIView):
     @extend_schema(
         operation_id="changes_list",
         parameters=[
-            OpenApiParameter("after", int, description="The last seq you have; 0 at first."),
-            OpenApiParameter("page_size", int, description="1 to 1000 (default 100)."),
+            OpenApiParameter("after", AFTER, description="The last seq you have; 0 at first."),
+            OpenApiParameter("page_size", PAGE_SIZE, description="1 to 1000 (default 100)."),
         ],
         responses={200: s.ChangePageSerializer, 304: NOT_MODIFIED, **ERRORS},
     )
@@ -287,8 +299,8 @@ class ClaimantListView(PublicAPIView):
     @extend_schema(
         operation_id="claimants_list",
         parameters=[
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int, description="1 to 100 (more is capped)."),
+            OpenApiParameter("cursor", CURSOR, description="From `next` or `previous`."),
+            OpenApiParameter("page_size", PAGE_SIZE, description="1 to 100 (more is capped)."),
         ],
         responses={200: s.ClaimantPageSerializer, **ERRORS},
     )

@@ -203,6 +203,10 @@ def test_a_new_publication_does_not_shift_the_pages_being_walked(client, many, d
     assert ids(second) == newest_first(*many)[4:8]
 
 
+def test_an_empty_cursor_is_the_first_page(client, many):
+    assert ids(client.get(CLAIMS, {"cursor": "", "page_size": 2})) == newest_first(*many)[:2]
+
+
 def test_deep_page_past_ninety_percent(client, many):
     everything = newest_first(*many)
     deep = Publication.objects.get(claim_id=everything[9]).pk
@@ -282,6 +286,8 @@ def test_claimreview_is_json_ld(client, catalogue):
         "/api/v1/claimants/nobody/",
         "/api/v1/claims/abc/",
         "/api/v1/nothing-here/",
+        "/api/v1/claimants/a%0Ab/",
+        "/api/v1/claims/99999999999999999999999/",
     ],
 )
 def test_unknown_things_are_404_in_the_error_format(client, catalogue, url):
