@@ -23,9 +23,22 @@ SEQUENCE_BATCH = 1000
 
 def change_event_record(*, claim: Claim, type: ChangeType, document: str | None) -> ChangeEvent:
     """Write the event inside the caller's transaction and number it after commit."""
-    event = ChangeEvent.objects.create(claim=claim, type=type, document=document, at=timezone.now())
-    transaction.on_commit(change_events_sequence_quietly)
-    return event
+    return change_events_record([(claim, type, document)])[0]
+
+
+def change_events_record(
+    changes: list[tuple[Claim, ChangeType, str | None]],
+) -> list[ChangeEvent]:
+    """Write several events in one INSERT (a batch of publications) and number them all
+    with one sequencer run after commit."""
+    now = timezone.now()
+    events = ChangeEvent.objects.bulk_create(
+        ChangeEvent(claim=claim, type=type, document=document, at=now)
+        for claim, type, document in changes
+    )
+    if events:
+        transaction.on_commit(change_events_sequence_quietly)
+    return events
 
 
 def change_events_sequence() -> int:
@@ -40,13 +53,13 @@ def change_events_sequence() -> int:
             pending = list(
                 ChangeEvent.objects.filter(seq__isnull=True)
                 .order_by("id")
-                .values_list("id", flat=True)[:SEQUENCE_BATCH]
+                .only("id")[:SEQUENCE_BATCH]
             )
             now = timezone.now()
-            for offset, event_id in enumerate(pending, start=1):
-                ChangeEvent.objects.filter(pk=event_id).update(
-                    seq=sequencer.last_seq + offset, sequenced_at=now
-                )
+            for offset, event in enumerate(pending, start=1):
+                event.seq, event.sequenced_at = sequencer.last_seq + offset, now
+            # One UPDATE for the batch (CASE on the id), not one per event.
+            ChangeEvent.objects.bulk_update(pending, ["seq", "sequenced_at"])
             sequencer.last_seq += len(pending)
             sequencer.save(update_fields=["last_seq"])
         numbered += len(pending)

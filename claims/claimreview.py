@@ -52,8 +52,11 @@ def claimreview_build(document: dict[str, Any], *, claimant_kind: str) -> dict[s
         "author": _claim_author(document["claimant"], claimant_kind),
         "appearance": [_appearance(a) for a in document["appearances"]],
     }
-    if document["claim_date"]:
-        item["datePublished"] = document["claim_date"]
+    # When the claim was made; failing a recorded date, when it first appeared.
+    appeared = sorted(a["date"] for a in document["appearances"] if a["date"])
+    claim_date = document["claim_date"] or (appeared[0] if appeared else None)
+    if claim_date:
+        item["datePublished"] = claim_date
     return {
         "@context": CONTEXT,
         "@type": "ClaimReview",
@@ -130,7 +133,7 @@ def claimreview_problems(review: dict[str, Any]) -> list[str]:
     site = urlsplit(settings.SITE_URL).netloc
     if not _is_url(url) or urlsplit(url).netloc != site:
         problems.append(f"url must be a page on this site ({site})")
-    for field in ("datePublished", "inLanguage"):
+    for field in ("datePublished", "dateModified", "inLanguage"):
         if not _text(review.get(field)):
             problems.append(f"{field} is missing")
     author = review.get("author")

@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from claims.changelog import change_event_record
+from claims.changelog import change_event_record, change_events_record
 from claims.claimreview import claimreview_build, claimreview_problems
 from claims.models import (
+    ChangeEvent,
     ChangeType,
     Claim,
     Publication,
@@ -211,8 +212,7 @@ def publications_store(rendered: list[tuple[Publication, list[str], str]]) -> No
         for p, topics, _type in rendered
         for slug in topics
     )
-    for publication, _topics, change in rendered:
-        change_event_record(claim=publication.claim, type=change, document=publication.document)
+    change_events_record([(p.claim, change, p.document) for p, _topics, change in rendered])
 
 
 def publication_publish(claim: Claim) -> Publication:
@@ -223,6 +223,11 @@ def publication_publish(claim: Claim) -> Publication:
 
 
 def publication_withdraw(claim: Claim) -> None:
-    """Take the fact-check off every public surface; the log keeps the withdrawal."""
+    """Take the fact-check off every public surface; the log keeps the withdrawal.
+
+    Earlier events of the claim lose their document too: withdrawn content must not
+    stay readable through `changes/?after=0`. Their type and number stay, so the log
+    keeps its shape and a poller that already read them gets the withdrawal next."""
     Publication.objects.filter(claim=claim).delete()
+    ChangeEvent.objects.filter(claim=claim).exclude(document=None).update(document=None)
     change_event_record(claim=claim, type=ChangeType.WITHDRAWN, document=None)

@@ -239,6 +239,9 @@ FACTCHECK_DUE_HOURS = {"high": 12, "normal": 48, "low": 120}
 FACTCHECK_PRIORITY_BANDS = {"high": 60, "normal": 30, "low": 0}
 # The assignee is reminded this many hours before the due time.
 FACTCHECK_REMINDER_HOURS_BEFORE = env_int("FACTCHECK_REMINDER_HOURS_BEFORE", 6)
+# Seconds between sequencer runs: each publish numbers its change event on commit; this
+# catches an event whose process died before that (DESIGN.md, "The change log").
+FACTCHECK_SEQUENCE_EVERY = env_int("FACTCHECK_SEQUENCE_EVERY", 10)
 
 CELERY_BEAT_SCHEDULE: dict = {
     "reconcile": {
@@ -261,6 +264,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviewers.sweep_deadlines",
         "schedule": float(FACTCHECK_DEADLINE_SWEEP_EVERY),
         "options": {"queue": "default", "expires": FACTCHECK_DEADLINE_SWEEP_EVERY},
+    },
+    "sequence-changes": {
+        "task": "claims.sequence_changes",
+        "schedule": float(FACTCHECK_SEQUENCE_EVERY),
+        "options": {"queue": "default", "expires": FACTCHECK_SEQUENCE_EVERY},
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

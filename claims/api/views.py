@@ -142,14 +142,30 @@ def _log_last_modified(request: Request, *args: Any, **kwargs: Any):
     return _log_state(request)[1]
 
 
-def _detail_row(request: Request, pk: int) -> tuple[str, Any, str] | None:
+# The largest id a database column holds: a longer number in the URL is no claim.
+MAX_ID = 2**63 - 1
+
+
+def _detail_row(request: Request, pk: int) -> tuple[str, Any] | None:
+    """The validators of one fact-check: (etag, updated_at), without the document, so
+    a matching poll is answered from the small columns alone."""
     if not hasattr(request, "_factcheck_row"):
         request._factcheck_row = (
-            Publication.objects.filter(claim_id=pk)
-            .values_list("etag", "updated_at", "document", "claimreview")
-            .first()
+            Publication.objects.filter(claim_id=pk).values_list("etag", "updated_at").first()
+            if pk <= MAX_ID
+            else None
         )
     return request._factcheck_row
+
+
+def _stored(request: Request, pk: int, field: str) -> str:
+    """The stored document or ClaimReview of a published fact-check, or a 404."""
+    if _detail_row(request, pk) is None:
+        raise Http404
+    text = Publication.objects.filter(claim_id=pk).values_list(field, flat=True).first()
+    if text is None:  # withdrawn between the two queries
+        raise Http404
+    return text
 
 
 def _detail_etag(request: Request, pk: int, suffix: str = "") -> str | None:
@@ -236,10 +252,7 @@ class ClaimDetailView(PublicAPIView):
         responses={200: s.FactCheckSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        row = _detail_row(request, pk)
-        if row is None:
-            raise Http404
-        return _json(row[2])
+        return _json(_stored(request, pk, "document"))
 
 
 def _claimreview_etag(request: Request, pk: int) -> str | None:
@@ -265,10 +278,7 @@ class ClaimReviewView(PublicAPIView):
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        row = _detail_row(request, pk)
-        if row is None:
-            raise Http404
-        return _json(row[3], content_type="application/ld+json")
+        return _json(_stored(request, pk, "claimreview"), content_type="application/ld+json")
 
 
 # --- The change log ------------------------------------------------------------------
@@ -310,7 +320,7 @@ class ChangeListView(PublicAPIView):
             .order_by("seq")
             .values_list("seq", "type", "claim_id", "at", "document")[:size]
         )
-        last_seq, _when = last_sequenced()
+        last_seq, _when = _log_state(request)
         next_after = events[-1][0] if events else after
         next_url = request.build_absolute_uri(
             request.path + "?" + urlencode({"after": next_after, "page_size": size})

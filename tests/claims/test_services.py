@@ -263,7 +263,8 @@ def test_transition_on_a_missing_claim_is_invalid(editor):
 
 
 def test_claim_goes_from_received_to_published_after_a_send_back(reviewer, editor):
-    claim = create_claim(reviewer)
+    # ClaimReview needs where the claim appeared before it can be published.
+    claim = create_claim(reviewer, appearances=[{"url": "https://tass.com/defense/1669335"}])
     assert services.claim_triage(claim_id=claim.pk) is True
     services.claim_take(actor=reviewer, claim=claim)
     evidence = services.evidence_add(
