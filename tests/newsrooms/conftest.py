@@ -1,13 +1,11 @@
 """Newsroom personas and their tokens."""
 
-import itertools
+import secrets
 
 import pytest
 
 from newsrooms.models import Newsroom
 from newsrooms.services import token_create
-
-_addresses = itertools.count(1)
 
 
 @pytest.fixture
@@ -35,7 +33,7 @@ def bearer(key: str) -> dict[str, str]:
 
 
 def fresh_ip() -> str:
-    """A client address no other test used: rate-limit counters live in Redis across
-    tests, so each test limits its own addresses."""
-    n = next(_addresses)
-    return f"198.18.{n // 250}.{n % 250 + 1}"
+    """A client address no other test (or earlier run) used: rate-limit counters live
+    in Redis across tests, so each test limits its own addresses."""
+    groups = [secrets.token_hex(2) for _ in range(4)]
+    return "2001:db8::" + ":".join(groups)
