@@ -7,11 +7,21 @@ from rest_framework import serializers
 from claims.models import bcp47_validator
 
 
+class StrictCharField(serializers.CharField):
+    """A string and only a string: DRF would turn 0 or true into "0" or "True", which
+    the schema (type: string) says is not valid input."""
+
+    default_error_messages = {"invalid": _("Not a valid string.")}
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SubmissionRequestSerializer(serializers.Serializer):
-    claim = serializers.CharField(
-        max_length=2000, help_text=_("The statement to check, as it was made.")
-    )
-    claimant = serializers.CharField(max_length=200, help_text=_("Who made it."))
+    claim = StrictCharField(max_length=2000, help_text=_("The statement to check, as it was made."))
+    claimant = StrictCharField(max_length=200, help_text=_("Who made it."))
     url = serializers.URLField(
         max_length=500,
         validators=[URLValidator(schemes=["http", "https"])],
@@ -20,14 +30,14 @@ class SubmissionRequestSerializer(serializers.Serializer):
     claim_date = serializers.DateField(
         required=False, allow_null=True, help_text=_("When it was made.")
     )
-    language = serializers.CharField(
+    language = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=35,
         validators=[bcp47_validator],
         help_text=_("BCP 47 tag such as en or pt-BR; detected when left out."),
     )
-    note = serializers.CharField(
+    note = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=2000,

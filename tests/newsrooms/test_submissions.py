@@ -211,6 +211,10 @@ def test_another_newsrooms_submission_is_not_found(client, submit_key, make_toke
         ({**BODY, "claim": ["a", "list"]}, "claim"),
         ({**BODY, "claim": {"an": "object"}}, "claim"),
         ({**BODY, "claim_date": 20261120}, "claim_date"),
+        ({**BODY, "note": 0}, "note"),
+        ({**BODY, "claimant": True}, "claimant"),
+        ({**BODY, "language": 12}, "language"),
+        ({**BODY, "url": 42}, "url"),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(client, submit_key, body, field):
