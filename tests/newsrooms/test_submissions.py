@@ -327,3 +327,48 @@ def test_concurrent_posts_with_one_key_create_one_submission(make_token):
     assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
     assert Submission.objects.count() == 1
     assert Claim.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submission_is_accepted_while_redis_is_down(make_token, tmp_path):
+    """Broker and rate-limit counters both unreachable: the claim is saved as received
+    (the reconciler queues its triage later) and the newsroom gets its 202."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    from tests.conftest import database_url_for_workers
+
+    key = make_token("submit")
+    script = (
+        "import json; from django.test.utils import setup_test_environment; "
+        "setup_test_environment(); from django.test import Client; "
+        f"r = Client().post('{SUBMISSIONS}', {json.dumps(json.dumps(BODY))}, "
+        f"content_type='application/json', HTTP_AUTHORIZATION='Bearer {key}'); "
+        "print(json.dumps({'status': r.status_code, 'body': r.json()}))"
+    )
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url_for_workers(),
+        # Nothing listens on port 1.
+        REDIS_URL="redis://127.0.0.1:1/0",
+        DJANGO_SETTINGS_MODULE="tests.settings",
+    )
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert answer["status"] == 202
+    claim = Submission.objects.get(pk=answer["body"]["id"]).claim
+    assert claim.status == ClaimStatus.RECEIVED
+    assert "Rate limit not applied" in out.stderr
+    assert "Could not enqueue triage" in out.stderr
