@@ -1,9 +1,9 @@
 """Rate limits kept in Redis (the Django cache): per token, or per client IP address
 for anonymous requests.
 
-A fixed window per (who, window number): `cache.add` creates the counter with an
-expiry, `cache.incr` bumps it atomically in Redis, so concurrent requests on several
-web replicas count exactly (DRF's own throttles read, modify and write a list).
+A fixed window per (who, window number): SET NX creates the counter with an expiry,
+INCR bumps it atomically in Redis, so concurrent requests on several web replicas
+count exactly (DRF's own throttles read, modify and write a list).
 """
 
 import logging
@@ -11,7 +11,8 @@ import time
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 
@@ -71,12 +72,22 @@ class NewsroomRateThrottle(BaseThrottle):
         return count <= limit
 
     def _hit(self, key: str, period: int) -> int:
-        # The counter outlives its window by a second so incr never meets an expired key
-        # within the window; if it does anyway (clock skew), start a new count.
+        """Count one request in the window's counter and return the count."""
+        cache = caches["default"]
+        if isinstance(cache, RedisCache):
+            # One round trip: create the counter with its expiry if missing, then bump
+            # it. Every API request pays this, so it matters next to a 304.
+            full_key = cache.make_and_validate_key(key)
+            pipe = cache._cache.get_client(full_key, write=True).pipeline(transaction=False)
+            pipe.set(full_key, 0, ex=period + 1, nx=True)
+            pipe.incr(full_key)
+            return int(pipe.execute()[1])
+        # Any other cache backend (a deployment without Redis): two calls, still atomic
+        # where the backend's incr is.
         cache.add(key, 0, timeout=period + 1)
         try:
             return cache.incr(key)
-        except ValueError:
+        except ValueError:  # expired between the two calls: a new window
             cache.add(key, 1, timeout=period + 1)
             return 1
 
