@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework_api_key.models import APIKey
 
 from newsrooms.models import Newsroom, NewsroomToken, Submission, TokenScope
@@ -105,6 +106,11 @@ class NewsroomTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[NewsroomToken]) -> None:
         for token in queryset:
             token_revoke(token=token)
+        self.message_user(
+            request,
+            ngettext("%d token revoked.", "%d tokens revoked.", len(queryset)) % len(queryset),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Submission)
