@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Newsroom tokens (newsrooms.NewsroomToken) build on its abstract model; importing
+    # it needs the app installed. Its own APIKey admin is unregistered in newsrooms.
+    "rest_framework_api_key",
     "simple_history",
     "claims",
     "reviewers",

@@ -14,3 +14,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins
+# Generous limits so that no test meets a 429 by accident; the rate-limit tests set
+# their own with the `settings` fixture.
+FACTCHECK_ANON_RATE = "100000/min"
+FACTCHECK_TOKEN_RATE = "100000/min"

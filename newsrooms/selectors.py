@@ -1,0 +1,121 @@
+"""Reads for newsrooms: token lookup and what became of a submission."""
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from claims.models import Claim, ClaimStatus
+from newsrooms.models import Newsroom, NewsroomToken, Submission
+
+# The library's token: an 8-character prefix, a dot, a 32-character secret.
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}$")
+
+# How a claim's workflow state reads to the newsroom that asked for it.
+PUBLIC_STATUS = {
+    ClaimStatus.RECEIVED: "received",
+    ClaimStatus.QUEUED: "queued",
+    ClaimStatus.IN_REVIEW: "in_review",
+    ClaimStatus.IN_APPROVAL: "in_review",
+    ClaimStatus.PUBLISHED: "published",
+    ClaimStatus.DUPLICATE: "duplicate",
+    ClaimStatus.REJECTED: "rejected",
+    ClaimStatus.WITHDRAWN: "withdrawn",
+}
+# A duplicate chain is short (merges point at open or published claims); the cap
+# only guards against a cycle.
+MAX_DUPLICATE_HOPS = 10
+
+
+def looks_like_token(value: str) -> bool:
+    return bool(TOKEN_PATTERN.match(value))
+
+
+def token_for_key(key: str) -> NewsroomToken | None:
+    """The usable token for `key`, or None (unknown, wrong secret, expired, revoked,
+    newsroom inactive). One query: the prefix lookup with its newsroom; the secret is
+    compared with the stored hash in constant time."""
+    if not looks_like_token(key):
+        return None
+    prefix = key.partition(".")[0]
+    token = (
+        NewsroomToken.objects.select_related("newsroom")
+        .filter(prefix=prefix, revoked=False)
+        .first()
+    )
+    if token is None or not token.is_valid(key):
+        return None
+    if token.expiry_date is not None and token.expiry_date <= timezone.now():
+        return None
+    if not token.newsroom.active:
+        return None
+    return token
+
+
+def newsroom_for_name(name: str) -> Newsroom | None:
+    """A newsroom by its name or slug (case-insensitive for the name)."""
+    return (
+        Newsroom.objects.filter(slug=name).first()
+        or Newsroom.objects.filter(name__iexact=name).first()
+    )
+
+
+def submission_for_newsroom(*, newsroom: Newsroom, submission_id: int) -> Submission | None:
+    """Another newsroom's submission is as good as missing."""
+    if not 0 < submission_id < 2**63:  # a bigint; larger ids in a URL are just missing
+        return None
+    return (
+        Submission.objects.select_related("claim")
+        .filter(newsroom=newsroom, pk=submission_id)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class SubmissionStatus:
+    status: str
+    # The published fact-check that answers the submission, if any.
+    fact_check: dict[str, Any] | None = None
+    # The public reason of a rejection or withdrawal.
+    reason: str | None = None
+    # For a duplicate: the state of the claim it was merged into.
+    duplicate_status: str | None = None
+
+
+def _fact_check(claim: Claim) -> dict[str, Any] | None:
+    publication = getattr(claim, "publication", None) if claim.pk else None
+    if publication is None:
+        return None
+    document = json.loads(publication.document)
+    return {"id": claim.pk, "url": document["url"], "public_url": document["public_url"]}
+
+
+def submission_status(submission: Submission) -> SubmissionStatus:
+    """What the newsroom may know: the state, the answering fact-check, the public
+    reason. Never who reviews it or the desk's internal notes."""
+    claim = submission.claim
+    if claim.status == ClaimStatus.DUPLICATE:
+        survivor = claim
+        for _hop in range(MAX_DUPLICATE_HOPS):
+            if survivor.duplicate_of_id is None:
+                break
+            survivor = Claim.objects.select_related("publication").get(pk=survivor.duplicate_of_id)
+        inner = _claim_status(survivor)
+        return SubmissionStatus(
+            status="duplicate",
+            fact_check=inner.fact_check,
+            reason=inner.reason,
+            duplicate_status=inner.status,
+        )
+    return _claim_status(claim)
+
+
+def _claim_status(claim: Claim) -> SubmissionStatus:
+    status = PUBLIC_STATUS.get(claim.status, "received")
+    if status == "published":
+        return SubmissionStatus(status=status, fact_check=_fact_check(claim))
+    if status in ("rejected", "withdrawn"):
+        return SubmissionStatus(status=status, reason=claim.status_note or None)
+    return SubmissionStatus(status=status)
