@@ -7,14 +7,12 @@ workflow refusal, or an unknown URL under /api/.
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.cache import patch_vary_headers
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import inline_serializer
-from rest_framework import exceptions, permissions, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -102,29 +100,6 @@ ErrorSerializer = inline_serializer(
         )
     },
 )
-
-
-class NewsroomTokenScheme(OpenApiAuthenticationExtension):
-    """How the schema describes newsroom tokens: `Authorization: Bearer <token>`.
-
-    Reads are public unless FACTCHECK_PUBLIC_API is off, so a read names "no token" as
-    an alternative; clients (and schemathesis) then know a token is optional there."""
-
-    target_class = "newsrooms.api.authentication.NewsroomTokenAuthentication"
-    name = "newsroomToken"
-
-    def get_security_definition(self, auto_schema: Any) -> dict:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A newsroom API token (`create_api_token`); never in the query string.",
-        }
-
-    def get_security_requirement(self, auto_schema: Any) -> list[dict]:
-        required = {self.name: []}
-        if settings.FACTCHECK_PUBLIC_API and auto_schema.method in permissions.SAFE_METHODS:
-            return [required, {}]
-        return [required]
 
 
 # Marks a query parameter whose empty value means "not given" (`?page_size=` is the

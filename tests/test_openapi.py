@@ -31,6 +31,8 @@ from claims.changelog import change_events_sequence
 from claims.demo import seed_demo
 from claims.models import Publication
 from factcheck.wsgi import application
+from newsrooms.models import Newsroom
+from newsrooms.services import token_create
 
 # The endpoints of the public contract (DESIGN.md), as the schema must list them.
 CONTRACT_OPERATIONS = {
@@ -169,22 +171,13 @@ def test_docs_page_loads_every_asset_from_this_server(settings):
 
 
 @pytest.fixture
-def api_auth_headers() -> dict[str, str]:
-    """HOOK FOR THE LEAD: headers every schemathesis request carries (and the walk of
-    published documents below).
-
-    Empty while newsroom tokens are not merged: reads are public and nothing else is in
-    the schema. Once `POST submissions/` is, give schemathesis a token with scopes read
-    and submit so that submissions get past authentication (tried on a trial merge with
-    h1's branch):
-
-        @pytest.fixture
-        def api_auth_headers(published_demo) -> dict[str, str]:
-            newsroom = Newsroom.objects.create(name="Schemathesis", slug="schemathesis")
-            key = token_create(newsroom=newsroom, scopes=["read", "submit"])[1]
-            return {"Authorization": f"Bearer {key}"}
-    """
-    return {}
+def api_auth_headers(published_demo) -> dict[str, str]:
+    """Headers every schemathesis request carries (and the walk of published documents
+    below): a newsroom token with both scopes, so submissions get past authentication
+    and reads are exercised as an integrator makes them."""
+    newsroom = Newsroom.objects.create(name="Schemathesis", slug="schemathesis")
+    key = token_create(newsroom=newsroom, scopes=["read", "submit"])[1]
+    return {"Authorization": f"Bearer {key}"}
 
 
 @contextmanager

@@ -3,6 +3,7 @@ drf-spectacular finds extensions by subclassing."""
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 from newsrooms.api.permissions import PublicReadOrToken
@@ -15,9 +16,10 @@ class NewsroomTokenScheme(OpenApiAuthenticationExtension):
     name = "newsroomToken"
 
     def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list]]:
-        # Reads under PublicReadOrToken work without a token too (while the API is public).
+        # Reads under PublicReadOrToken work without a token too, while the API is public.
         perms = {type(p) for p in auto_schema.view.get_permissions()}
-        if PublicReadOrToken in perms and auto_schema.method in ("GET", "HEAD"):
+        public = settings.FACTCHECK_PUBLIC_API and PublicReadOrToken in perms
+        if public and auto_schema.method in ("GET", "HEAD"):
             return [{self.name: []}, {}]
         return [{self.name: []}]
 
@@ -25,5 +27,5 @@ class NewsroomTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A newsroom API token: Authorization: Bearer <token>.",
+            "description": "A newsroom API token (`create_api_token`); never in the query string.",
         }
