@@ -118,9 +118,7 @@ class Command(BaseCommand):
         # Publishing numbers events on commit; this catches any a failed callback left.
         change_events_sequence()
         elapsed = time.monotonic() - started
-        self.stdout.write(
-            f"Done: {have + todo} bench fact-checks, {done} new, in {elapsed:.1f} s."
-        )
+        self.stdout.write(f"Done: {have + todo} bench fact-checks, {done} new, in {elapsed:.1f} s.")
 
     def _reset(self, batch: int) -> int:
         removed = 0
