@@ -123,3 +123,25 @@ def test_the_deep_page_cursor_the_benchmark_builds_is_the_one_the_api_gives(clie
     assert built == client.get(first["next"]).json()
     expected = Publication.objects.filter(id__lt=last).order_by("-id")[:10]
     assert [d["id"] for d in built["results"]] == [p.claim_id for p in expected]
+
+
+def test_the_list_reads_its_page_and_its_etag_in_one_statement(client, django_assert_num_queries):
+    _seed(factchecks=12)
+    with django_assert_num_queries(1):
+        first = client.get("/api/v1/claims/", {"page_size": 5})
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag.startswith('"') and modified
+
+    with django_assert_num_queries(1):
+        poll = client.get("/api/v1/claims/", {"page_size": 5}, HTTP_IF_NONE_MATCH=etag)
+    assert poll.status_code == 304
+    assert poll["ETag"] == etag
+    since = client.get("/api/v1/claims/", {"page_size": 5}, HTTP_IF_MODIFIED_SINCE=modified)
+    assert since.status_code == 304
+
+    _seed(factchecks=13)
+    changed = client.get("/api/v1/claims/", {"page_size": 5}, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert changed["ETag"] == client.get("/api/v1/claims/", {"page_size": 5})["ETag"]
+    assert changed.json()["results"][0]["id"] == Publication.objects.order_by("-id")[0].claim_id
