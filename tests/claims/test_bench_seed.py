@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from claims.changelog import last_sequenced
 from claims.claimreview import claimreview_problems
 from claims.models import ChangeEvent, ChangeType, Claim, ClaimStatus, Publication, Verdict
 
@@ -52,6 +53,8 @@ def test_seeds_published_fact_checks_that_the_api_serves(client):
     assert [seq for seq, _type, _claim in events] == list(range(1, 31))
     assert {kind for _seq, kind, _claim in events} == {ChangeType.PUBLISHED}
     assert {claim for _seq, _kind, claim in events} == claim_ids
+    # What the list and change-log ETags follow (read with SQL of its own).
+    assert last_sequenced() == (30, ChangeEvent.objects.get(seq=30).sequenced_at)
 
 
 def test_rerun_tops_up_to_the_number_asked_for(client):
