@@ -60,6 +60,8 @@ def bench_env(args: argparse.Namespace) -> dict[str, str]:
         "FACTCHECK_TOKEN_RATE": "100000000/min",
         "PORT": str(args.port),
         "WEB_CONCURRENCY": str(args.workers),
+        # More than 1 makes gunicorn use its gthread worker (for every scenario alike).
+        "GUNICORN_CMD_ARGS": f"--threads {args.gunicorn_threads}",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
@@ -204,6 +206,7 @@ def run(args: argparse.Namespace) -> dict:
         "fact_checks": total,
         "deep_path": deep,
         "workers": args.workers,
+        "gunicorn_threads": args.gunicorn_threads,
         "wrk": {"threads": args.threads, "connections": args.connections, "s": args.duration},
         "rounds": rounds,
         "medians": medians,
@@ -232,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn WEB_CONCURRENCY")
+    parser.add_argument(
+        "--gunicorn-threads", type=int, default=1, help="threads per worker (1: sync)"
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--log", default="/tmp/bench-api-gunicorn.log")  # noqa: S108
     parser.add_argument("--json", type=Path, help="also write the full result here")
