@@ -2,14 +2,17 @@
 code, so the API serves them like any other; a re-run tops up, `--reset` starts over."""
 
 import base64
+import contextlib
 import json
 from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import override_settings
 
+from claims import changelog
 from claims.changelog import last_sequenced
 from claims.claimreview import claimreview_problems
 from claims.models import ChangeEvent, ChangeType, Claim, ClaimStatus, Publication, Verdict
@@ -148,3 +151,32 @@ def test_the_list_reads_its_page_and_its_etag_in_one_statement(client, django_as
     assert changed["ETag"] != etag
     assert changed["ETag"] == client.get("/api/v1/claims/", {"page_size": 5})["ETag"]
     assert changed.json()["results"][0]["id"] == Publication.objects.order_by("-id")[0].claim_id
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sequencer_runs_once_per_publishing_transaction(monkeypatch):
+    runs = []
+    sequence = changelog.change_events_sequence
+    monkeypatch.setattr(changelog, "change_events_sequence", lambda: runs.append(1) or sequence())
+
+    _seed(factchecks=20, batch=10)
+
+    # One on-commit run per batch (the command's own final call is not counted here).
+    assert len(runs) == 2
+    assert list(ChangeEvent.objects.order_by("seq").values_list("seq", flat=True)) == list(
+        range(1, 21)
+    )
+
+    # A callback dropped with a rolled-back savepoint does not stand in for a later one.
+    claim = Claim.objects.first()
+    with transaction.atomic():
+        with contextlib.suppress(Boom), transaction.atomic():
+            changelog.change_event_record(claim=claim, type=ChangeType.CORRECTED, document="{}")
+            raise Boom
+        changelog.change_event_record(claim=claim, type=ChangeType.CORRECTED, document="{}")
+    assert ChangeEvent.objects.filter(seq__isnull=True).count() == 0
+    assert ChangeEvent.objects.order_by("-seq").first().seq == 21
