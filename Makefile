@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test chromium smoke lint format clean
+.PHONY: run test chromium smoke lint format clean wrk bench-api
 
 run: $(STAMP)
 	exec $(PY) -m factcheck.run
@@ -18,6 +18,16 @@ test: $(STAMP) chromium
 # The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
 chromium:
 	command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium)
+
+# The API benchmark (docs/BENCHMARKS.md): Debian's wrk drives gunicorn. It reads the
+# database BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bench_api, which
+# must exist); BENCH_ARGS="--seed 100000" fills it first through bench_seed.
+BENCH_ARGS ?=
+wrk:
+	command -v wrk >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk)
+
+bench-api: $(STAMP) wrk
+	exec $(PY) -m bench.api_throughput $(BENCH_ARGS)
 
 # `make run` in a clean copy of the project, driven as a new user would (.ci/run runs it).
 smoke: $(STAMP)

@@ -1,0 +1,6 @@
+"""Settings for the API benchmark only: production settings plus a bare view
+(bench/urls.py) that the API's figures are compared with. Never used by a deployment."""
+
+from factcheck.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench.urls"
