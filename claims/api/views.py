@@ -19,6 +19,7 @@ from django.views.decorators.http import condition
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -86,9 +87,22 @@ def _page_size(most: int, default: int) -> OpenApiParameter:
 CURSOR = OpenApiParameter("cursor", str, description="Opaque: copy it from `next` or `previous`.")
 
 
+class JSONOnlyNegotiation(BaseContentNegotiation):
+    """Every endpoint here answers JSON (JSON-LD for ClaimReview, built by the view), so
+    there is nothing to negotiate: DRF's Accept parsing cost more than a 304's query."""
+
+    def select_parser(self, request: Request, parsers: list) -> Any:
+        return parsers[0]
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class PublicAPIView(APIView):
     """What the public endpoints share: refuse unusable query strings before any query,
     and let shared caches keep answers but never across two tokens."""
+
+    content_negotiation_class = JSONOnlyNegotiation
 
     schema = PublicAutoSchema()
 
@@ -233,7 +247,8 @@ class ClaimListView(PublicAPIView):
     pagination = IdCursorPagination
 
     def check_query(self, request: Request) -> None:
-        self.rows = _filtered(request)  # a lazy queryset; bad filters raise here
+        # Validation only: a poll answered 304 builds no query at all.
+        self.filterset = _filterset(request)
         self.paginator = self.pagination()
         page_size_from(request.query_params)
         self.paginator.decode_cursor(request)
@@ -263,7 +278,7 @@ class ClaimListView(PublicAPIView):
     )
     def get(self, request: Request) -> HttpResponse:
         paginator = self.paginator
-        page = paginator.paginate_queryset(self.rows, request, view=self)
+        page = paginator.paginate_queryset(_rows(self.filterset), request, view=self)
         next_link = json.dumps(paginator.get_next_link())
         previous_link = json.dumps(paginator.get_previous_link())
         if page and not hasattr(request, "_factcheck_log_state"):
@@ -278,19 +293,25 @@ class ClaimListView(PublicAPIView):
 PAGING = frozenset({"cursor", "page_size"})
 
 
-def _filtered(request: Request):
-    """The publications the query asks for, as {id, document} dicts: the cursor reads
-    the id from a dict as from a model, and a page of 50 skips building 50 models.
-    With no filter given (most polls) the FilterSet is not built at all: its form costs
-    more than the page query (docs/BENCHMARKS.md). Each row carries the newest change
-    number too (one statement for the page and its ETag: `_page_conditions`)."""
-    rows = Publication.objects.values("id", "document", **_log_columns())
+def _filterset(request: Request) -> PublicationFilter | None:
+    """The validated filters, or None when the query only pages: then the FilterSet is
+    not built at all, as its form costs more than the page query (docs/BENCHMARKS.md).
+    Bad filter values raise ValidationError (a 400)."""
     if PAGING.issuperset(request.query_params.keys()):
-        return rows
-    filterset = PublicationFilter(request.query_params, queryset=rows)
+        return None
+    filterset = PublicationFilter(request.query_params, queryset=Publication.objects.all())
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
-    return filterset.qs
+    return filterset
+
+
+def _rows(filterset: PublicationFilter | None):
+    """The publications asked for, as {id, document} dicts: the cursor reads the id
+    from a dict as from a model, and a page of 50 skips building 50 models. Each row
+    carries the newest change number too (one statement for the page and its ETag:
+    `_page_conditions`)."""
+    rows = Publication.objects.values("id", "document", **_log_columns())
+    return rows if filterset is None else filterset.filter_queryset(rows)
 
 
 @method_decorator(

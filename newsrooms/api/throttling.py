@@ -75,13 +75,16 @@ class NewsroomRateThrottle(BaseThrottle):
         """Count one request in the window's counter and return the count."""
         cache = caches["default"]
         if isinstance(cache, RedisCache):
-            # One round trip: create the counter with its expiry if missing, then bump
-            # it. Every API request pays this, so it matters next to a 304.
+            # One round trip for every request but a window's first: INCR creates the
+            # counter at 1, and only then is its expiry set. (A process dying between
+            # the two leaves one counter without expiry; its key names a past window,
+            # so it never counts again.) Every API request pays this, next to a 304.
             full_key = cache.make_and_validate_key(key)
-            pipe = cache._cache.get_client(full_key, write=True).pipeline(transaction=False)
-            pipe.set(full_key, 0, ex=period + 1, nx=True)
-            pipe.incr(full_key)
-            return int(pipe.execute()[1])
+            client = cache._cache.get_client(full_key, write=True)
+            count = int(client.incr(full_key))
+            if count == 1:
+                client.expire(full_key, period + 1)
+            return count
         # Any other cache backend (a deployment without Redis): two calls, still atomic
         # where the backend's incr is.
         cache.add(key, 0, timeout=period + 1)
