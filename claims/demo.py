@@ -30,6 +30,7 @@ from claims.models import (
     Claim,
     Claimant,
     ClaimantAlias,
+    ClaimantKind,
     ClaimOrigin,
     ClaimStatus,
     EvidenceKind,
@@ -81,6 +82,8 @@ class ClaimantData:
     # Only ids we are sure of; a wrong `sameAs` is worse than none.
     wikidata_id: str = ""
     aliases: tuple[str, ...] = ()
+    # ClaimReview names a newsroom or a ministry as an Organization, not a Person.
+    kind: str = ClaimantKind.PERSON
 
 
 CLAIMANTS: list[ClaimantData] = [
@@ -143,6 +146,7 @@ CLAIMANTS: list[ClaimantData] = [
         "nbc-news",
         "NBC News",
         "US broadcaster; its report of 4 November 2023 on talk of peace negotiations",
+        kind=ClaimantKind.ORGANIZATION,
     ),
     ClaimantData(
         "unnamed-us-official",
@@ -988,6 +992,7 @@ def _ensure_claimants(actor: AbstractBaseUser) -> dict[str, Claimant]:
                 name=data.name,
                 description=data.description,
                 wikidata_id=data.wikidata_id,
+                kind=data.kind,
             )
             claimant.full_clean()
             claimant._history_user = actor  # recorded by simple-history

@@ -4,6 +4,7 @@ The `db` fixture wraps each test in a transaction that is never committed, so th
 task that `claim_create` enqueues on commit is never sent: no broker is needed here.
 """
 
+import json
 from io import StringIO
 
 import pytest
@@ -19,6 +20,7 @@ from claims.models import (
     ClaimantAlias,
     ClaimStatus,
     Evidence,
+    Publication,
     Topic,
     Verdict,
     VerdictStatus,
@@ -181,3 +183,13 @@ def test_command_refuses_to_create_demo_accounts_with_debug_off():
 
     call_command("seed_demo", "--force", stdout=StringIO())
     assert Claim.objects.count() == len(CLAIMS)
+
+
+def test_a_newsroom_claimant_is_an_organization_in_its_claimreview():
+    seed_demo()
+    nbc = Claimant.objects.get(slug="nbc-news")
+    assert nbc.kind == "organization"
+    reviews = [json.loads(p.claimreview) for p in Publication.objects.filter(claimant=nbc.slug)]
+    assert reviews, "the demo publishes NBC News claims"
+    assert {r["itemReviewed"]["author"]["@type"] for r in reviews} == {"Organization"}
+    assert Claimant.objects.get(slug="sergei-shoigu").kind == "person"
