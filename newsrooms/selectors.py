@@ -5,8 +5,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import timezone
-
 from claims.models import Claim, ClaimStatus
 from newsrooms.models import Newsroom, NewsroomToken, Submission
 
@@ -41,13 +39,12 @@ def token_for_key(key: str) -> NewsroomToken | None:
         return None
     prefix = key.partition(".")[0]
     token = (
-        NewsroomToken.objects.select_related("newsroom")
-        .filter(prefix=prefix, revoked=False)
+        NewsroomToken.objects.get_usable_keys()
+        .select_related("newsroom")
+        .filter(prefix=prefix)
         .first()
     )
-    if token is None or not token.is_valid(key):
-        return None
-    if token.expiry_date is not None and token.expiry_date <= timezone.now():
+    if token is None or not token.is_valid(key) or token.has_expired:
         return None
     if not token.newsroom.active:
         return None

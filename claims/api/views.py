@@ -71,8 +71,9 @@ CACHING = [
         "Retry-After", int, HEADER, response=[429], required=True, description="Seconds to wait."
     ),
 ]
-# Bounds of the query parameters, as the views enforce them.
-MAX_SEQ = 2**63 - 1
+# The largest value a bigint column holds: the bound of `after` and of ids in URLs (a
+# longer number is no change and no claim).
+MAX_BIGINT = 2**63 - 1
 
 
 def _page_size(most: int, default: int) -> OpenApiParameter:
@@ -157,17 +158,13 @@ def _log_last_modified(request: Request, *args: Any, **kwargs: Any):
     return _log_state(request)[1]
 
 
-# The largest id a database column holds: a longer number in the URL is no claim.
-MAX_ID = 2**63 - 1
-
-
 def _detail_row(request: Request, pk: int) -> tuple[str, Any] | None:
     """The validators of one fact-check: (etag, updated_at), without the document, so
     a matching poll is answered from the small columns alone."""
     if not hasattr(request, "_factcheck_row"):
         request._factcheck_row = (
             Publication.objects.filter(claim_id=pk).values_list("etag", "updated_at").first()
-            if pk <= MAX_ID
+            if pk <= MAX_BIGINT
             else None
         )
     return request._factcheck_row
@@ -378,7 +375,7 @@ class ChangeListView(PublicAPIView):
         parameters=[
             OpenApiParameter(
                 "after",
-                {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_SEQ},
+                {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_BIGINT},
                 description="The last seq you have; 0 at first.",
             ),
             _page_size(MAX_CHANGES, 100),
@@ -412,7 +409,7 @@ class ChangeListView(PublicAPIView):
 
 def _non_negative(raw: str, name: str) -> int:
     # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_SEQ:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_BIGINT:
         raise ValidationError({name: ["Must be a whole number, 0 or more."]})
     return int(raw)
 
