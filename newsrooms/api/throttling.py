@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 
@@ -72,27 +71,18 @@ class NewsroomRateThrottle(BaseThrottle):
         return count <= limit
 
     def _hit(self, key: str, period: int) -> int:
-        """Count one request in the window's counter and return the count."""
+        """Count one request in the window's counter (in Redis: CACHES is always the
+        RedisCache on REDIS_URL) and return the count. One round trip for every request
+        but a window's first: INCR creates the counter at 1, and only then is its expiry
+        set. (A process dying between the two leaves one counter without expiry; its key
+        names a past window, so it never counts again.)"""
         cache = caches["default"]
-        if isinstance(cache, RedisCache):
-            # One round trip for every request but a window's first: INCR creates the
-            # counter at 1, and only then is its expiry set. (A process dying between
-            # the two leaves one counter without expiry; its key names a past window,
-            # so it never counts again.) Every API request pays this, next to a 304.
-            full_key = cache.make_and_validate_key(key)
-            client = cache._cache.get_client(full_key, write=True)
-            count = int(client.incr(full_key))
-            if count == 1:
-                client.expire(full_key, period + 1)
-            return count
-        # Any other cache backend (a deployment without Redis): two calls, still atomic
-        # where the backend's incr is.
-        cache.add(key, 0, timeout=period + 1)
-        try:
-            return cache.incr(key)
-        except ValueError:  # expired between the two calls: a new window
-            cache.add(key, 1, timeout=period + 1)
-            return 1
+        full_key = cache.make_and_validate_key(key)
+        client = cache._cache.get_client(full_key, write=True)
+        count = int(client.incr(full_key))
+        if count == 1:
+            client.expire(full_key, period + 1)
+        return count
 
     def wait(self) -> float | None:
         """Seconds until the window ends: DRF puts it in Retry-After."""
