@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
+from simple_history.models import HistoricalRecords
 
 
 class Newsroom(models.Model):
@@ -103,3 +104,172 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.newsroom}: {self.text[:60]}"
+
+
+# --- Email digests (docs/digests.md) ----------------------------------------------------
+
+
+class DigestFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediate")
+    DAILY = "daily", _("Daily")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class SubscriptionState(models.TextChoices):
+    PENDING = "pending", _("Awaiting confirmation")
+    ACTIVE = "active", _("Active")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    BOUNCED = "bounced", _("Bounced")
+
+
+class Subscription(models.Model):
+    """Someone who asked for digests of new and changed verdicts. Nothing is sent but the
+    confirmation email until the address is confirmed (double opt-in). Verdicts are owed
+    from the change log position at confirmation (`start_seq`) on."""
+
+    email = models.EmailField(_("email"))
+    newsroom = models.ForeignKey(
+        Newsroom,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subscriptions",
+        verbose_name=_("newsroom"),
+    )
+    frequency = models.CharField(
+        _("frequency"),
+        max_length=10,
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.DAILY,
+    )
+    # Filters: empty means "any". A verdict must match every non-empty filter.
+    topics = models.ManyToManyField(
+        "claims.Topic", blank=True, related_name="+", verbose_name=_("topics")
+    )
+    claimants = models.ManyToManyField(
+        "claims.Claimant", blank=True, related_name="+", verbose_name=_("claimants")
+    )
+    ratings = models.ManyToManyField(
+        "claims.Rating", blank=True, related_name="+", verbose_name=_("ratings")
+    )
+    language = models.CharField(_("language"), max_length=35, blank=True)
+    notify_changes = models.BooleanField(
+        _("tell me about corrections and withdrawals"),
+        default=True,
+        help_text=_("Of verdicts this subscriber already received."),
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=12,
+        choices=SubscriptionState.choices,
+        default=SubscriptionState.PENDING,
+    )
+    # The newest sequenced change at confirmation: later changes are owed to this
+    # subscriber, earlier ones never are.
+    start_seq = models.PositiveBigIntegerField(_("from change"), null=True, blank=True)
+    # When the next digest is due (UTC); null while pending or ended.
+    next_digest_at = models.DateTimeField(_("next digest due"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Why the address bounced (the SMTP server's permanent answer).
+    bounce_reason = models.TextField(_("bounce reason"), blank=True)
+    history = HistoricalRecords(m2m_fields=[topics, claimants, ratings])
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("digest subscription")
+        verbose_name_plural = _("digest subscriptions")
+        indexes = [
+            models.Index(fields=["state", "next_digest_at"], name="subscription_due_idx"),
+            models.Index(fields=["email"], name="subscription_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_frequency_display()})"
+
+
+class DigestCursor(models.Model):
+    """A single row: how far the fan-out has read the change log. Its row lock serialises
+    fan-out runs, so two beats or workers never both write the same ledger rows."""
+
+    last_seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"digest fan-out at {self.last_seq}"
+
+
+class DigestState(models.TextChoices):
+    OPEN = "open", _("Being sent")
+    SENT = "sent", _("Sent")
+    EMPTY = "empty", _("Nothing to show (not sent)")
+    FAILED = "failed", _("Failed")
+
+
+class Digest(models.Model):
+    """One email: the ledger rows it carries are attached before it is sent, so a resend
+    after a crash carries exactly the same rows under the same Message-ID."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="digests")
+    state = models.CharField(
+        _("state"), max_length=8, choices=DigestState.choices, default=DigestState.OPEN
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # A lease on the send (no transaction stays open during SMTP); see Notice.
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("digest")
+        verbose_name_plural = _("digests")
+        constraints = [
+            # At most one digest in flight per subscription: two runs at once cannot
+            # both open one.
+            models.UniqueConstraint(
+                fields=["subscription"],
+                condition=Q(state="open"),
+                name="digest_one_open_per_subscription",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"digest {self.pk} to {self.subscription_id} ({self.state})"
+
+
+class DigestEntry(models.Model):
+    """The ledger: one row per (subscription, change event) the subscription is owed.
+    Unsent while `digest` is null or its digest is not sent yet."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="entries")
+    event = models.ForeignKey("claims.ChangeEvent", on_delete=models.CASCADE, related_name="+")
+    # Denormalised from the event: "did this subscriber already get this claim?"
+    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField(_("change"))
+    digest = models.ForeignKey(
+        Digest, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("digest ledger entry")
+        verbose_name_plural = _("digest ledger entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event"], name="digestentry_once_per_event"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["subscription", "seq"],
+                condition=Q(digest__isnull=True),
+                name="digestentry_unsent_idx",
+            ),
+            models.Index(fields=["subscription", "claim"], name="digestentry_claim_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"change {self.seq} for subscription {self.subscription_id}"

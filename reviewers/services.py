@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from claims.models import Claim, ClaimStatus
 from claims.services import claim_assign
 from claims.workflow import WorkflowError
-from reviewers import emails, selectors
+from factcheck import emails
+from reviewers import selectors
 from reviewers.models import Notice, NoticeKind, NoticeState, QueueSettings, ReviewerProfile
 
 User = AbstractBaseUser
@@ -297,11 +298,11 @@ def _deliver(notice: Notice) -> bool:
     }
     headers = {"Message-ID": emails.message_id(f"notice-{notice.pk}")}
     if notice.kind == NoticeKind.ASSIGNMENT:
-        emails.assignment(notice.recipient.email, ctx, headers)
+        emails.send("assignment", [notice.recipient.email], ctx, headers)
     elif notice.kind == NoticeKind.REMINDER:
-        emails.reminder(notice.recipient.email, ctx, headers)
+        emails.send("reminder", [notice.recipient.email], ctx, headers)
     else:
-        emails.escalation(selectors.editor_emails(), ctx, headers)
+        emails.send("escalation", selectors.editor_emails(), ctx, headers)
     return True
 
 

@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
+from factcheck.emails import TemporaryEmailError
 from reviewers import services
-from reviewers.emails import TemporaryEmailError
 
 # Temporary SMTP failures are retried after 30 s, 60 s, 120 s, ... (at most 10 minutes,
 # jittered). The notice's attempt counter (services.NOTICE_MAX_ATTEMPTS) bounds the

@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import ClaimStatus
-from reviewers import emails, services
+from factcheck import emails
+from reviewers import services
 from reviewers.models import Notice, NoticeKind, NoticeState
 from reviewers.tasks import send_email
 from tests.conftest import wait_for

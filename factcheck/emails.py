@@ -1,9 +1,12 @@
-"""The review queue's emails: one function per email over one `make_message` helper.
+"""Every email the service sends: reviewer notifications (reviewers/services.py),
+subscription confirmations and digests (newsrooms/). One module, one set of templates.
 
-Each email has three templates under reviewers/templates/reviewers/emails/: NAME-subject.txt,
-NAME-body.txt and NAME-body.html. Sending goes through Django's email backend (SMTP in
-production, with settings.EMAIL_TIMEOUT); errors propagate, so that the caller can tell a
-temporary SMTP failure (retry) from a permanent one (give up) with `is_temporary`.
+Each email has three templates under factcheck/templates/emails/: NAME-subject.txt,
+NAME-body.txt and NAME-body.html, the HTML extending emails/base.html (inline styles, no
+remote assets, so it reads the same in every mail client). Sending goes through Django's
+email backend (SMTP in production, with settings.EMAIL_TIMEOUT); errors propagate, so
+that the caller can tell a temporary SMTP failure (retry) from a permanent one (give up)
+with `is_temporary`.
 """
 
 import smtplib
@@ -23,10 +26,11 @@ class TemporaryEmailError(Exception):
 def make_message(
     name: str, to: Sequence[str], ctx: dict[str, Any], headers: dict[str, str] | None = None
 ) -> EmailMultiAlternatives:
+    """The multipart (text + HTML) message of the email NAME, not sent yet."""
     ctx = {"site_name": settings.FACTCHECK_ORG_NAME, "site_url": settings.SITE_URL, **ctx}
-    subject = render_to_string(f"reviewers/emails/{name}-subject.txt", ctx)
-    text = render_to_string(f"reviewers/emails/{name}-body.txt", ctx)
-    html = render_to_string(f"reviewers/emails/{name}-body.html", ctx)
+    subject = render_to_string(f"emails/{name}-subject.txt", ctx)
+    text = render_to_string(f"emails/{name}-body.txt", ctx)
+    html = render_to_string(f"emails/{name}-body.html", ctx)
     # Automated mail (RFC 3834): no out-of-office replies to the queue.
     headers = {"Auto-Submitted": "auto-generated", **(headers or {})}
     message = EmailMultiAlternatives(" ".join(subject.split()), text, to=list(to), headers=headers)
@@ -34,25 +38,17 @@ def make_message(
     return message
 
 
+def send(
+    name: str, to: Sequence[str], ctx: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
+    make_message(name, to, ctx, headers).send()
+
+
 def message_id(key: str) -> str:
     """A Message-ID that is the same each time one email is sent, so that the rare
     duplicate of an at-least-once send can be recognised by the receiving side."""
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
     return f"<factcheck.{key}@{domain}>"
-
-
-def assignment(to: str, ctx: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-    make_message("assignment", [to], ctx, headers).send()
-
-
-def reminder(to: str, ctx: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-    make_message("reminder", [to], ctx, headers).send()
-
-
-def escalation(
-    to: Sequence[str], ctx: dict[str, Any], headers: dict[str, str] | None = None
-) -> None:
-    make_message("escalation", to, ctx, headers).send()
 
 
 def is_temporary(exc: BaseException) -> bool:
