@@ -246,6 +246,16 @@ FACTCHECK_REMINDER_HOURS_BEFORE = env_int("FACTCHECK_REMINDER_HOURS_BEFORE", 6)
 # catches an event whose process died before that (DESIGN.md, "The change log").
 FACTCHECK_SEQUENCE_EVERY = env_int("FACTCHECK_SEQUENCE_EVERY", 10)
 
+# --- Email digests (docs/digests.md) ---------------------------------------------------
+# Seconds between digest runs (fan-out of the change log, then every digest due). An
+# "immediate" subscriber gets new verdicts within about this long.
+FACTCHECK_DIGEST_EVERY = env_int("FACTCHECK_DIGEST_EVERY", 60)
+# Daily digests go at this hour (UTC); weekly ones on this weekday (0 = Monday) at it.
+FACTCHECK_DIGEST_HOUR = env_int("FACTCHECK_DIGEST_HOUR", 7)
+FACTCHECK_DIGEST_WEEKDAY = env_int("FACTCHECK_DIGEST_WEEKDAY", 0)
+# A confirmation link works for this many seconds (7 days).
+FACTCHECK_CONFIRM_MAX_AGE = env_int("FACTCHECK_CONFIRM_MAX_AGE", 7 * 24 * 3600)
+
 CELERY_BEAT_SCHEDULE: dict = {
     "reconcile": {
         "task": "claims.reconcile",

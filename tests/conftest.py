@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import ClaimFactory, UserFactory
+from tests.mail import smtp_sink
 
 
 def _is_transactional(request) -> bool:
@@ -155,3 +156,10 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; Django's SMTP backend points at it."""
+    with smtp_sink(settings) as sink:
+        yield sink

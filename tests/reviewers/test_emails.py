@@ -13,7 +13,8 @@ from reviewers.models import Notice, NoticeKind, NoticeState
 from reviewers.tasks import send_email
 from tests.conftest import wait_for
 from tests.factories import ClaimFactory
-from tests.reviewers.conftest import free_port, make_profile
+from tests.mail import free_port
+from tests.reviewers.conftest import make_profile
 
 S = ClaimStatus
 
