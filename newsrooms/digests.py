@@ -189,8 +189,10 @@ def digests_open_due(*, now: datetime.datetime | None = None) -> list[int]:
 def _digests_open(subscription_ids: list[int], now: datetime.datetime) -> list[int]:
     # Locked in id order (no deadlock between two runs) and re-checked as due: a run
     # that waited for another's locks finds those subscriptions moved on and skips them.
+    # NO KEY UPDATE: a concurrent fan-out's INSERTs take KEY SHARE locks on these rows
+    # (the entries' foreign key); a plain FOR UPDATE would deadlock with it.
     due = list(
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(no_key=True)
         .filter(pk__in=subscription_ids, state=SubscriptionState.ACTIVE, next_digest_at__lte=now)
         .order_by("pk")
         .values_list("pk", "frequency")
@@ -357,7 +359,9 @@ def _digest_give_up(digest: Digest, error: str) -> None:
 def digest_bounce(digest: Digest, *, reason: str) -> None:
     """The address was refused for good: the digest failed, nothing more goes to it."""
     _digest_finish(digest, DigestState.FAILED, error=reason)
-    subscription = Subscription.objects.select_for_update().get(pk=digest.subscription_id)
+    subscription = Subscription.objects.select_for_update(no_key=True).get(
+        pk=digest.subscription_id
+    )
     if subscription.state != SubscriptionState.ACTIVE:
         return
     subscription.state = SubscriptionState.BOUNCED
