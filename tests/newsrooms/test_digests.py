@@ -4,18 +4,21 @@ database: what the ledger owes whom, what a digest shows, and each delivery guar
 import datetime
 import json
 import re
+import threading
 import time
 
 import pytest
-from django.db import connection
+from django.conf import settings as django_settings
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from claims import changelog, services
 from claims.models import ClaimStatus, Publication, Topic
 from factcheck import emails
+from factcheck.celery import app
 from factcheck.emails import TemporaryEmailError
-from newsrooms import digests, schedule, tokens
+from newsrooms import digests, schedule, tasks, tokens
 from newsrooms.models import (
     Digest,
     DigestCursor,
@@ -25,8 +28,9 @@ from newsrooms.models import (
     Subscription,
     SubscriptionState,
 )
+from tests.conftest import wait_for
 from tests.factories import ClaimantFactory, ClaimFactory, rating
-from tests.reviewers.conftest import run_concurrently
+from tests.reviewers.conftest import eager_tasks, run_concurrently  # noqa: F401 - fixture
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -610,3 +614,62 @@ def test_preview_of_a_subscription_owed_nothing_sends_nothing(smtp_server):
 
     assert digests.digest_preview(subscription_id=subscription.pk, to="x@example.org") is False
     assert smtp_server.messages == []
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_change_published_while_a_subscription_is_confirmed_is_owed_to_it(editor):
+    """The confirming transaction holds the fan-out back until it commits, so a change
+    numbered after its start_seq cannot be fanned out before it is active."""
+    subscription = subscribe(state=SubscriptionState.PENDING, start_seq=None)
+    fanned_out = threading.Event()
+
+    def publish_and_fan_out() -> None:
+        try:
+            publish(editor, "Published during the confirmation")
+            digests.ledger_extend()
+            fanned_out.set()
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        start_seq = digests.subscription_start_seq()
+        other = threading.Thread(target=publish_and_fan_out)
+        other.start()
+        # The publish commits and is numbered; its fan-out waits for this transaction.
+        wait_for(lambda: changelog.last_sequenced()[0] > start_seq, timeout=10)
+        assert not fanned_out.wait(0.5)
+        Subscription.objects.filter(pk=subscription.pk).update(
+            state=SubscriptionState.ACTIVE, start_seq=start_seq, next_digest_at=timezone.now()
+        )
+    other.join(20)
+
+    assert fanned_out.is_set()
+    assert DigestEntry.objects.filter(subscription=subscription).count() == 1
+
+
+# --- Tasks ----------------------------------------------------------------------------
+
+
+def test_digest_tasks_are_routed_to_their_queues():
+    app.loader.import_default_modules()
+    router = app.amqp.router
+    assert router.route({}, "newsrooms.run_digests")["queue"].name == "default"
+    assert router.route({}, "newsrooms.send_digest")["queue"].name == "email"
+    assert router.route({}, "newsrooms.send_confirmation")["queue"].name == "email"
+    beat = django_settings.CELERY_BEAT_SCHEDULE["digests"]
+    assert beat["task"] == "newsrooms.run_digests"
+    assert beat["schedule"] == django_settings.FACTCHECK_DIGEST_EVERY
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("eager_tasks")
+def test_beat_task_enqueues_a_send_per_digest(smtp_server, editor):
+    subscribe("anna@example.org")
+    subscribe("bohdan@example.org")
+    publish(editor)
+
+    assert tasks.run_digests.delay().get() == 2
+
+    assert to_whom(smtp_server) == ["anna@example.org", "bohdan@example.org"]
+    assert tasks.send_digest.delay(Digest.objects.first().pk).get() is False  # sent already
