@@ -160,7 +160,14 @@ def _subscriptions_owed(
         return subscribed.filter(had_claim, notify_changes=True)
     if document is None:
         return None  # withdrawn since: its content is no longer public
-    matching = subscribed.filter(_filters_pass(json.loads(document)))
+    try:
+        passes = _filters_pass(json.loads(document))
+    except (ValueError, KeyError, TypeError):
+        # Not a document publishing writes: one such event must not stop every
+        # subscriber's digests behind it. It cannot be shown either.
+        logger.exception("Change %s has no readable document; no digest carries it", seq)
+        return None
+    matching = subscribed.filter(passes)
     if type == ChangeType.CORRECTED:
         # A correction of a verdict the subscriber never got is a new verdict to them.
         matching = matching.filter(Q(notify_changes=True) | ~had_claim)
@@ -621,7 +628,7 @@ def digest_preview(*, subscription_id: int, to: str) -> bool:
     entries, or the latest few when there are none. Touches no ledger row; the Message-ID
     is new each time. False when there is nothing to show."""
     subscription = Subscription.objects.filter(pk=subscription_id).first()
-    if subscription is None:
+    if subscription is None or not to:
         return False
     entries = DigestEntry.objects.filter(subscription=subscription)
     unsent = entries.filter(Q(digest__isnull=True) | Q(digest__state=DigestState.OPEN))

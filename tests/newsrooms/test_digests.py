@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from claims import changelog, services
-from claims.models import ClaimStatus, Publication, Topic
+from claims.models import ChangeEvent, ClaimStatus, Publication, Topic
 from factcheck import emails
 from factcheck.celery import app
 from factcheck.emails import TemporaryEmailError
@@ -673,3 +673,17 @@ def test_beat_task_enqueues_a_send_per_digest(smtp_server, editor):
 
     assert to_whom(smtp_server) == ["anna@example.org", "bohdan@example.org"]
     assert tasks.send_digest.delay(Digest.objects.first().pk).get() is False  # sent already
+
+
+@pytest.mark.django_db
+def test_an_unreadable_document_does_not_hold_up_the_changes_after_it(smtp_server, editor):
+    subscribe()
+    broken = publish(editor, "Broken")
+    ChangeEvent.objects.filter(claim=broken).update(document='{"not": "a fact-check"}')
+    publish(editor, "Fine")
+
+    digests.digests_run()
+
+    [message] = smtp_server.messages
+    assert "Fine" in bodies(message)[0]
+    assert DigestCursor.objects.get().last_seq == 2
