@@ -379,6 +379,20 @@ def test_two_runs_at_once_send_one_email_per_subscriber(smtp_server, editor):
     assert not DigestEntry.objects.exclude(digest__state=DigestState.SENT).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_of_one_digest_send_one_email(smtp_server, editor):
+    subscribe()
+    publish(editor)
+    digests.ledger_extend()
+    [digest_id] = digests.digests_open_due()
+
+    results = run_concurrently(lambda: digests.digest_send(digest_id), threads=4)
+
+    assert sorted(results) == [False, False, False, True]
+    assert len(smtp_server.messages) == 1
+    assert Digest.objects.get().attempts == 1
+
+
 @pytest.mark.django_db
 def test_crash_after_the_smtp_accept_resends_same_message_id_and_entries(
     smtp_server, editor, settings, monkeypatch
