@@ -17,6 +17,7 @@ import datetime
 import json
 import logging
 import smtplib
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -522,16 +523,16 @@ class DigestRenderer:
         return items
 
 
-_process_renderer: DigestRenderer | None = None
+_local = threading.local()
 
 
 def process_renderer() -> DigestRenderer:
-    """One renderer per worker process, for sends that come one task at a time. Keys
-    carry the event's time as well as its id, so a reused id never hits a stale entry."""
-    global _process_renderer
-    if _process_renderer is None:
-        _process_renderer = DigestRenderer()
-    return _process_renderer
+    """One renderer per worker process (per thread: its cache is not locked), for sends
+    that come one task at a time. Keys carry the event's time as well as its id, so a
+    reused id never hits a stale entry."""
+    if not hasattr(_local, "renderer"):
+        _local.renderer = DigestRenderer()
+    return _local.renderer
 
 
 def _claims_received(subscription_id: int, claim_ids: list[int]) -> set[int]:
