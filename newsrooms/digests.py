@@ -225,8 +225,10 @@ def _due(now: datetime.datetime) -> QuerySet:
     unsent = DigestEntry.objects.filter(subscription_id=OuterRef("pk"), digest__isnull=True)
     return Subscription.objects.filter(
         Q(Exists(unsent)) | ~Q(frequency=DigestFrequency.IMMEDIATE),
+        # An active subscription without a due time (set by hand, say) is due now
+        # rather than never.
+        Q(next_digest_at__lte=now) | Q(next_digest_at__isnull=True),
         state=SubscriptionState.ACTIVE,
-        next_digest_at__lte=now,
     )
 
 

@@ -359,6 +359,18 @@ def test_after_a_beat_outage_one_digest_covers_everything(smtp_server, editor):
     assert Digest.objects.count() == 1
 
 
+@pytest.mark.django_db
+def test_an_active_subscription_without_a_due_time_is_due_now(smtp_server, editor):
+    subscription = subscribe(frequency=DigestFrequency.WEEKLY, next_digest_at=None)
+    publish(editor)
+
+    digests.digests_run()
+
+    assert len(smtp_server.messages) == 1
+    subscription.refresh_from_db()
+    assert subscription.next_digest_at > timezone.now()
+
+
 # --- Delivery guarantees --------------------------------------------------------------
 
 
