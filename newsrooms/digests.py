@@ -469,7 +469,6 @@ def digests_send(digest_ids: Iterable[int]) -> int:
 class Item:
     """One verdict of a digest, rendered."""
 
-    kind: str  # a ChangeType
     text: str
     html: str
 
@@ -568,7 +567,6 @@ def _render_items(rows: list[tuple], language: str) -> list[tuple[tuple, Item]]:
                 continue  # withdrawn between the two reads: not shown
             ctx = _verdict_context(json.loads(document), type)
         item = Item(
-            kind=type,
             text=render_to_string("emails/_digest_item.txt", ctx),
             html=render_to_string("emails/_digest_item.html", ctx),
         )
@@ -579,7 +577,6 @@ def _render_items(rows: list[tuple], language: str) -> list[tuple[tuple, Item]]:
 def _verdict_context(document: dict[str, Any], type: str) -> dict[str, Any]:
     corrections = document.get("corrections") or []
     return {
-        "kind": type,
         "corrected": type == ChangeType.CORRECTED,
         "claim_reviewed": document["claim_reviewed"],
         "rating": document["rating"]["label"],
@@ -592,7 +589,6 @@ def _verdict_context(document: dict[str, Any], type: str) -> dict[str, Any]:
 
 def _withdrawn_context(claim: Claim) -> dict[str, Any]:
     return {
-        "kind": ChangeType.WITHDRAWN,
         "withdrawn": True,
         "claim_reviewed": claim.claim_reviewed,
         "claimant": claim.claimant.name,
@@ -631,7 +627,8 @@ def digest_message(
 def digest_preview(*, subscription_id: int, to: str) -> bool:
     """Send `to` (an editor) what the subscription's next digest would show: its unsent
     entries, or the latest few when there are none. Touches no ledger row; the Message-ID
-    is new each time. False when there is nothing to show."""
+    is new each time. False when there is nothing to show; SMTP errors propagate (the
+    admin action reports them)."""
     subscription = Subscription.objects.filter(pk=subscription_id).first()
     if subscription is None or not to:
         return False
