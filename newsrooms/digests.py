@@ -5,10 +5,12 @@ Three steps, each safe to run in several processes at once:
 1. `ledger_extend` reads the sequenced change log past `DigestCursor.last_seq` under that
    row's lock and writes one `DigestEntry` per (matching active subscription, event), one
    INSERT ... SELECT per event: set-based, no Python loop over subscribers.
-2. `digests_open_due` opens one `Digest` per due subscription that is owed something and
-   attaches every unsent entry to it, then moves the subscription's due time past *now*.
+2. `digests_open_due` opens one `Digest` per due subscription that is owed something,
+   fixing the range of unsent entries it carries, then moves the subscription's due time
+   past *now*.
 3. `digest_send` takes a lease on an open digest (a conditional UPDATE, no transaction
-   open during SMTP), renders and sends it, then marks it sent. A crash between the SMTP
+   open during SMTP), renders and sends it, then marks it and its entries sent (the
+   subscription's `sent_seq` moves to the digest's last change). A crash between the SMTP
    server's accept and "sent" leaves it open: once the lease runs out it is sent again,
    with the same entries and the same Message-ID (at-least-once, recognisable).
 """
@@ -34,12 +36,12 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Max,
     Min,
     Model,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -143,7 +145,7 @@ def _fan_out_event(event_id: int, seq: int, type: str, claim_id: int, document: 
         f"INSERT INTO {quote(DigestEntry._meta.db_table)} "  # noqa: S608 - no user input
         "(subscription_id, event_id, claim_id, seq, created_at) "
         f"SELECT owed.owed_id, %s, %s, %s, %s FROM ({select_sql}) owed WHERE true "
-        "ON CONFLICT (subscription_id, event_id) DO NOTHING"
+        "ON CONFLICT (subscription_id, seq) DO NOTHING"
     )
     with db_connection.cursor() as cursor:
         cursor.execute(sql, [event_id, claim_id, seq, now, *params])
@@ -222,7 +224,9 @@ def _due(now: datetime.datetime) -> QuerySet:
     """Active subscriptions whose digest is due. An immediate one is due at every run,
     so it is only looked at when it is owed something: 10,000 of them owed nothing
     cost one indexed query a run, not 10,000 locked rows."""
-    unsent = DigestEntry.objects.filter(subscription_id=OuterRef("pk"), digest__isnull=True)
+    unsent = DigestEntry.objects.filter(
+        subscription_id=OuterRef("pk"), seq__gt=OuterRef("sent_seq")
+    )
     return Subscription.objects.filter(
         Q(Exists(unsent)) | ~Q(frequency=DigestFrequency.IMMEDIATE),
         # An active subscription without a due time (set by hand, say) is due now
@@ -243,13 +247,17 @@ def _digests_open(subscription_ids: list[int], now: datetime.datetime) -> list[i
         .select_for_update(no_key=True)
         .filter(pk__in=subscription_ids)
         .order_by("pk")
-        .values_list("pk", "frequency")
+        .values_list("pk", "frequency", "sent_seq")
     )
-    due_ids = [pk for pk, _frequency in due]
-    owed = set(
-        DigestEntry.objects.filter(subscription_id__in=due_ids, digest__isnull=True)
-        .values_list("subscription_id", flat=True)
-        .distinct()
+    # The newest unsent entry of each: a digest carries (sent_seq, newest]. Entries
+    # after it are written later by the fan-out, always with a higher number.
+    owed = dict(
+        DigestEntry.objects.filter(
+            subscription_id__in=[pk for pk, _f, _s in due], seq__gt=F("subscription__sent_seq")
+        )
+        .values("subscription_id")
+        .annotate(last=Max("seq"))
+        .values_list("subscription_id", "last")
     )
     # A digest still in flight keeps its entries; new ones wait for the next digest.
     busy = set(
@@ -257,17 +265,12 @@ def _digests_open(subscription_ids: list[int], now: datetime.datetime) -> list[i
             "subscription_id", flat=True
         )
     )
-    digests = Digest.objects.bulk_create(Digest(subscription_id=pk) for pk in sorted(owed - busy))
-    DigestEntry.objects.filter(
-        subscription_id__in=[d.subscription_id for d in digests], digest__isnull=True
-    ).update(
-        digest_id=Subquery(
-            Digest.objects.filter(
-                subscription_id=OuterRef("subscription_id"), state=DigestState.OPEN
-            ).values("pk")[:1]
-        )
+    digests = Digest.objects.bulk_create(
+        Digest(subscription_id=pk, first_seq=sent_seq + 1, last_seq=owed[pk])
+        for pk, _frequency, sent_seq in due
+        if pk in owed and pk not in busy
     )
-    _due_times_advance(due, now)
+    _due_times_advance([(pk, frequency) for pk, frequency, _s in due], now)
     return [d.pk for d in digests]
 
 
@@ -351,16 +354,24 @@ def _digest_lease(digest_id: int) -> Digest | None:
 
 
 def digest_mark_sent(digest_id: int) -> None:
-    """The SMTP server accepted the digest: it is done."""
-    Digest.objects.filter(pk=digest_id, state=DigestState.OPEN).update(
-        state=DigestState.SENT, sent_at=timezone.now(), locked_until=None, error=""
-    )
+    """The SMTP server accepted the digest: it and its entries are done."""
+    digest = Digest.objects.only("subscription_id", "last_seq").get(pk=digest_id)
+    _digest_finish(digest, DigestState.SENT, sent_at=timezone.now())
 
 
-def _digest_finish(digest: Digest, state: str, *, error: str = "") -> None:
-    Digest.objects.filter(pk=digest.pk, state=DigestState.OPEN).update(
-        state=state, locked_until=None, error=error
+@transaction.atomic
+def _digest_finish(
+    digest: Digest, state: str, *, error: str = "", sent_at: datetime.datetime | None = None
+) -> None:
+    finished = Digest.objects.filter(pk=digest.pk, state=DigestState.OPEN).update(
+        state=state, locked_until=None, error=error, sent_at=sent_at
     )
+    if finished and state in (DigestState.SENT, DigestState.EMPTY):
+        # Its entries are handed over: the next digest starts after them. update(), not
+        # save(): no history row per digest.
+        Subscription.objects.filter(pk=digest.subscription_id, sent_seq__lt=digest.last_seq).update(
+            sent_seq=digest.last_seq
+        )
 
 
 def _digest_failed_send(digest: Digest, exc: OSError) -> None:
@@ -399,10 +410,9 @@ def _is_bounce(exc: OSError) -> bool:
 @transaction.atomic
 def _digest_give_up(digest: Digest, error: str) -> None:
     """Out of attempts: this digest failed, but its entries are still owed, so the
-    subscriber's next digest carries them."""
+    subscriber's next digest (which starts after `sent_seq`) carries them."""
     logger.warning("Digest %s gave up after %s attempts: %s", digest.pk, digest.attempts, error)
     _digest_finish(digest, DigestState.FAILED, error=error)
-    DigestEntry.objects.filter(digest_id=digest.pk).update(digest=None)
 
 
 @transaction.atomic
@@ -482,9 +492,9 @@ class DigestRenderer:
         self.fragments: OrderedDict[tuple, Item] = OrderedDict()
 
     def items_of(self, digest: Digest) -> list[Item]:
-        return self.items_for(digest.subscription_id, DigestEntry.objects.filter(digest=digest))
+        return self.items_for(digest.subscription, digest.entries)
 
-    def items_for(self, subscription_id: int, entries: QuerySet) -> list[Item]:
+    def items_for(self, subscription: Subscription, entries: QuerySet) -> list[Item]:
         """The items to show for these entries, oldest first, one per claim (its newest)."""
         rows = list(
             entries.order_by("seq").values_list(
@@ -495,9 +505,7 @@ class DigestRenderer:
                 ExpressionWrapper(Q(event__document__isnull=False), output_field=BooleanField()),
             )
         )
-        told = _claims_received(
-            subscription_id, [r[3] for r in rows if r[1] == ChangeType.WITHDRAWN]
-        )
+        told = _claims_received(subscription, [r[3] for r in rows if r[1] == ChangeType.WITHDRAWN])
         shown: dict[int, tuple] = {}
         for event_id, type, at, claim_id, has_document in rows:
             # A withdrawal is news only to whom the verdict went; any other event whose
@@ -538,16 +546,21 @@ def process_renderer() -> DigestRenderer:
     return _local.renderer
 
 
-def _claims_received(subscription_id: int, claim_ids: list[int]) -> set[int]:
+def _claims_received(subscription: Subscription, claim_ids: list[int]) -> set[int]:
     """Of these claims, those the subscriber got in a digest that went out."""
     if not claim_ids:
         return set()
+    # In a digest that went out, not one that had nothing to show.
+    went_out = Digest.objects.filter(
+        subscription_id=subscription.pk,
+        state=DigestState.SENT,
+        first_seq__lte=OuterRef("seq"),
+        last_seq__gte=OuterRef("seq"),
+    )
     return set(
-        DigestEntry.objects.filter(
-            subscription_id=subscription_id,
-            claim_id__in=claim_ids,
-            digest__state=DigestState.SENT,
-        ).values_list("claim_id", flat=True)
+        DigestEntry.objects.filter(subscription_id=subscription.pk, claim_id__in=claim_ids)
+        .filter(Exists(went_out))
+        .values_list("claim_id", flat=True)
     )
 
 
@@ -633,11 +646,11 @@ def digest_preview(*, subscription_id: int, to: str) -> bool:
     if subscription is None or not to:
         return False
     entries = DigestEntry.objects.filter(subscription=subscription)
-    unsent = entries.filter(Q(digest__isnull=True) | Q(digest__state=DigestState.OPEN))
+    unsent = entries.filter(seq__gt=subscription.sent_seq)
     if not unsent.exists():
         latest = list(entries.order_by("-seq").values_list("pk", flat=True)[:PREVIEW_LATEST])
         unsent = entries.filter(pk__in=latest)
-    items = DigestRenderer().items_for(subscription.pk, unsent)
+    items = DigestRenderer().items_for(subscription, unsent)
     if not items:
         return False
     key = f"digest-preview-{subscription.pk}-{uuid.uuid4().hex}"

@@ -167,6 +167,9 @@ class Subscription(models.Model):
     # The newest sequenced change at confirmation: later changes are owed to this
     # subscriber, earlier ones never are.
     start_seq = models.PositiveBigIntegerField(_("from change"), null=True, blank=True)
+    # Ledger entries up to this change have been handed over (in a sent digest, or one
+    # with nothing to show): the unsent entries are those after it.
+    sent_seq = models.PositiveBigIntegerField(_("sent up to change"), default=0)
     # When the next digest is due (UTC); null while pending or ended.
     next_digest_at = models.DateTimeField(_("next digest due"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -207,10 +210,14 @@ class DigestState(models.TextChoices):
 
 
 class Digest(models.Model):
-    """One email: the ledger rows it carries are attached before it is sent, so a resend
-    after a crash carries exactly the same rows under the same Message-ID."""
+    """One email. It carries the subscription's ledger entries from `first_seq` to
+    `last_seq`, fixed when it is opened, so a resend after a crash carries exactly the
+    same entries under the same Message-ID. A range rather than a foreign key on each
+    entry: opening 10,000 digests then writes 10,000 rows, not 2 million."""
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="digests")
+    first_seq = models.PositiveBigIntegerField(_("from change"))
+    last_seq = models.PositiveBigIntegerField(_("to change"))
     state = models.CharField(
         _("state"), max_length=8, choices=DigestState.choices, default=DigestState.OPEN
     )
@@ -238,19 +245,43 @@ class Digest(models.Model):
     def __str__(self) -> str:
         return f"digest {self.pk} to {self.subscription_id} ({self.state})"
 
+    @property
+    def entries(self) -> models.QuerySet["DigestEntry"]:
+        return DigestEntry.objects.filter(
+            subscription_id=self.subscription_id, seq__range=(self.first_seq, self.last_seq)
+        )
+
 
 class DigestEntry(models.Model):
-    """The ledger: one row per (subscription, change event) the subscription is owed.
-    Unsent while `digest` is null or its digest is not sent yet."""
+    """The ledger: one row per (subscription, change event) the subscription is owed,
+    written by the fan-out from the sequenced change log. Sent once the subscription's
+    `sent_seq` has reached its `seq`; a digest carries a range of them.
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="entries")
-    event = models.ForeignKey("claims.ChangeEvent", on_delete=models.CASCADE, related_name="+")
-    # Denormalised from the event: "did this subscriber already get this claim?"
-    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="+")
-    seq = models.PositiveBigIntegerField(_("change"))
-    digest = models.ForeignKey(
-        Digest, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    Lean on purpose (the fan-out writes subscribers x changes rows): one unique index
+    that also serves "this subscription's entries after N", one for "did this
+    subscriber get this claim", and no database constraint on the event and the claim,
+    which are append-only (the ORM still cascades)."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="entries", db_index=False
     )
+    event = models.ForeignKey(
+        "claims.ChangeEvent",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    # Denormalised from the event: "did this subscriber already get this claim?"
+    claim = models.ForeignKey(
+        "claims.Claim",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    # The event's sequence number (unique per event), copied for range scans.
+    seq = models.PositiveBigIntegerField(_("change"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -259,15 +290,10 @@ class DigestEntry(models.Model):
         verbose_name_plural = _("digest ledger entries")
         constraints = [
             models.UniqueConstraint(
-                fields=["subscription", "event"], name="digestentry_once_per_event"
+                fields=["subscription", "seq"], name="digestentry_once_per_change"
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["subscription", "seq"],
-                condition=Q(digest__isnull=True),
-                name="digestentry_unsent_idx",
-            ),
             models.Index(fields=["subscription", "claim"], name="digestentry_claim_idx"),
         ]
 
