@@ -116,11 +116,18 @@ def broker_idle(broker) -> bool:
     return not any(broker.llen(q) for q in QUEUES.split(",")) and not broker.hlen("unacked")
 
 
+def settle(workers, broker, runs) -> None:
+    """The runs and every send they enqueued, finished (the workers' logs on a timeout)."""
+    try:
+        wait_for(lambda: all(finished(workers, r) for r in runs), timeout=60)
+        wait_for(lambda: broker_idle(broker), timeout=60)
+    except pytest.fail.Exception:
+        pytest.fail(f"the digest runs did not finish; the workers' logs:\n{workers.logs()[-6000:]}")
+
+
 def run_and_settle(workers, broker) -> None:
     """One digest run and every send it enqueued, finished."""
-    result = run_digests()
-    wait_for(lambda: finished(workers, result), timeout=60)
-    wait_for(lambda: broker_idle(broker), timeout=60)
+    settle(workers, broker, [run_digests()])
 
 
 def text_of(message) -> str:
@@ -162,8 +169,7 @@ def test_two_runs_at_once_send_one_email_per_subscriber(celery_workers, smtp_ser
     first, second = start_workers(celery_workers, smtp_server, count=2)
 
     runs = [run_digests(), run_digests()]  # both workers ready: each takes one
-    wait_for(lambda: all(finished(celery_workers, r) for r in runs), timeout=60)
-    wait_for(lambda: broker_idle(clean_broker), timeout=60)
+    settle(celery_workers, clean_broker, runs)
 
     # Each worker ran one of the two runs (prefetch 1, concurrency 1): they overlapped.
     for process in (first, second):
