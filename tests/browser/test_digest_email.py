@@ -34,10 +34,10 @@ def received_digest(smtp_server):
     )
     seed_demo()
     digests.ledger_extend()
-    opened = list(digests.digests_open_due(timezone.now()))
+    opened = digests.digests_open_due(now=timezone.now())
     assert len(opened) == 1
     with get_connection() as connection:
-        digests.digest_send(opened[0], connection=connection)
+        assert digests.digest_send(opened[0], connection=connection)
     assert subscription.digests.get().state == DigestState.SENT
     [message] = smtp_server.wait_for(1)
     assert smtp_server.recipients == [[subscription.email]]
