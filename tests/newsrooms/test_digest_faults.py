@@ -29,6 +29,7 @@ from claims.changelog import last_sequenced
 from claims.models import ChangeEvent, ClaimStatus
 from factcheck.celery import app
 from factcheck.emails import message_id
+from newsrooms.digests import digests_open_due, ledger_extend
 from newsrooms.models import (
     Digest,
     DigestCursor,
@@ -198,6 +199,38 @@ def test_two_runs_at_once_send_one_email_per_subscriber(celery_workers, smtp_ser
     run_and_settle(celery_workers, clean_broker)  # and a third run owes nobody anything
     assert len(smtp_server.messages) == len(subscriptions)
     assert Digest.objects.count() == len(subscriptions)
+
+
+def test_each_digest_sent_by_two_workers_at_once_goes_once(
+    celery_workers, smtp_server, clean_broker
+):
+    """The lease, not the queue, keeps a digest single: three sends of every digest
+    (a redelivery, a second run) spread over two worker processes."""
+    subscriptions = [subscribe(f"twice{i}@example.org") for i in range(12)]
+    claims = [publish(n) for n in range(3)]
+    ledger_extend()
+    digest_ids = digests_open_due(now=timezone.now())
+    assert len(digest_ids) == len(subscriptions)
+    start_workers(celery_workers, smtp_server, count=2)
+
+    sends = [
+        app.send_task("newsrooms.send_digest", args=[pk], queue="email")
+        for pk in digest_ids
+        for _copy in range(3)
+    ]
+    settle(celery_workers, clean_broker, sends)
+
+    mails = by_recipient(smtp_server)
+    assert sorted(mails) == sorted(s.email for s in subscriptions)
+    assert all(len(received) == 1 for received in mails.values())
+    assert len(smtp_server.messages) == len(subscriptions)
+    # Both workers sent some: the copies really ran side by side.
+    logs = [celery_workers.log_of(p) for p in celery_workers.processes]
+    senders = [log.count("newsrooms.send_digest[") for log in logs]
+    assert all(senders), senders
+    assert set(Digest.objects.values_list("state", flat=True)) == {DigestState.SENT}
+    events = list(ChangeEvent.objects.filter(claim__in=claims))
+    assert_ledger_all_sent_once(subscriptions, events)
 
 
 # --- kill -9 after the SMTP server accepted ----------------------------------------------
