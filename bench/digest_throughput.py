@@ -32,9 +32,11 @@ left unsubscribed for it) to show that memory does not grow with them.
 
 import argparse
 import contextlib
+import cProfile
 import json
 import multiprocessing
 import os
+import pstats
 import resource
 import statistics
 import subprocess
@@ -219,6 +221,28 @@ def run(args: argparse.Namespace) -> dict:
     }
 
 
+def profile_only(args: argparse.Namespace) -> int:
+    env = bench_env(args)
+    ensure_database(args.database_url)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True
+    )
+    child(env, "seed", str(args.subscribers))
+    sink = Sink(args.port)
+    try:
+        result = measured(
+            sink, env, "digests", str(args.subscribers), "--profile", str(args.profile.resolve())
+        )
+    finally:
+        sink.stop()
+    check_phase_a(result)
+    print(json.dumps(result))
+    stats = pstats.Stats(str(args.profile))
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(45)
+    return 0
+
+
 def statistics_low_rss(rounds: list[dict]) -> dict:
     """The median round's phase A at the full size (it was run already)."""
     ordered = sorted(rounds, key=lambda r: r["digests"]["seconds"])
@@ -375,7 +399,7 @@ def reset_for(subscribers: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def child_digests(subscribers: int, trace: bool) -> dict:
+def child_digests(subscribers: int, trace: bool, profile: str | None = None) -> dict:
     """Phase A: fan out, open every due digest, send each over one SMTP connection."""
     from django.db import connection
     from django.utils import timezone
@@ -387,17 +411,29 @@ def child_digests(subscribers: int, trace: bool) -> dict:
     connection.close()  # the phase opens its own, as a worker would
     if trace:
         tracemalloc.start()
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     started = time.perf_counter()
     digests.ledger_extend()
+    fanned_out = time.perf_counter()
     ids = digests.digests_open_due(now=timezone.now())
+    opened = time.perf_counter()
     # One SMTP connection and one fragment renderer for all of them.
     handed = digests.digests_send(ids)
-    seconds = time.perf_counter() - started
+    finished = time.perf_counter()
+    seconds = finished - started
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
     if trace:
         tracemalloc.stop()
     return {
         "seconds": seconds,
+        "fanout_s": fanned_out - started,
+        "open_s": opened - fanned_out,
+        "send_s": finished - opened,
         "opened": len(ids),
         "handed": handed,
         "sent": Digest.objects.filter(state="sent").count(),
@@ -441,7 +477,8 @@ def child_main(argv: list[str]) -> None:
     if what == "seed":
         result = child_seed(int(rest[0]))
     elif what == "digests":
-        result = child_digests(int(rest[0]), trace="--tracemalloc" in rest)
+        profile = rest[rest.index("--profile") + 1] if "--profile" in rest else None
+        result = child_digests(int(rest[0]), trace="--tracemalloc" in rest, profile=profile)
     elif what == "baseline":
         result = child_baseline(int(rest[0]), int(rest[1]), int(os.environ["EMAIL_PORT"]))
     else:
@@ -467,7 +504,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--port", type=int, default=8725, help="the SMTP sink's port")
     parser.add_argument("--json", type=Path, help="also write the full result here")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="only run the digest phase once under cProfile, write its stats here, print the top",
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        return profile_only(args)
     if any(size > args.subscribers for size in args.sizes):
         parser.error("--sizes must not exceed --subscribers")
     result = run(args)
