@@ -17,6 +17,7 @@ import datetime
 import json
 import logging
 import smtplib
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -62,8 +63,10 @@ from newsrooms.models import (
 
 logger = logging.getLogger(__name__)
 
-# Change events read per fan-out transaction (each is one INSERT ... SELECT).
-FANOUT_BATCH = 200
+# Change events read per fan-out transaction (each is one INSERT ... SELECT). Small
+# enough that one transaction's rows (events x subscribers) and their deferred
+# foreign-key checks stay modest with 10,000 subscribers.
+FANOUT_BATCH = 50
 # Subscriptions opened per transaction; keeps memory flat in the number of subscribers.
 OPEN_CHUNK = 500
 # Attempts at one digest (temporary failures) before its entries are handed to the
@@ -222,8 +225,10 @@ def _due(now: datetime.datetime) -> QuerySet:
     unsent = DigestEntry.objects.filter(subscription_id=OuterRef("pk"), digest__isnull=True)
     return Subscription.objects.filter(
         Q(Exists(unsent)) | ~Q(frequency=DigestFrequency.IMMEDIATE),
+        # An active subscription without a due time (set by hand, say) is due now
+        # rather than never.
+        Q(next_digest_at__lte=now) | Q(next_digest_at__isnull=True),
         state=SubscriptionState.ACTIVE,
-        next_digest_at__lte=now,
     )
 
 
@@ -464,7 +469,6 @@ def digests_send(digest_ids: Iterable[int]) -> int:
 class Item:
     """One verdict of a digest, rendered."""
 
-    kind: str  # a ChangeType
     text: str
     html: str
 
@@ -522,16 +526,16 @@ class DigestRenderer:
         return items
 
 
-_process_renderer: DigestRenderer | None = None
+_local = threading.local()
 
 
 def process_renderer() -> DigestRenderer:
-    """One renderer per worker process, for sends that come one task at a time. Keys
-    carry the event's time as well as its id, so a reused id never hits a stale entry."""
-    global _process_renderer
-    if _process_renderer is None:
-        _process_renderer = DigestRenderer()
-    return _process_renderer
+    """One renderer per worker process (per thread: its cache is not locked), for sends
+    that come one task at a time. Keys carry the event's time as well as its id, so a
+    reused id never hits a stale entry."""
+    if not hasattr(_local, "renderer"):
+        _local.renderer = DigestRenderer()
+    return _local.renderer
 
 
 def _claims_received(subscription_id: int, claim_ids: list[int]) -> set[int]:
@@ -563,7 +567,6 @@ def _render_items(rows: list[tuple], language: str) -> list[tuple[tuple, Item]]:
                 continue  # withdrawn between the two reads: not shown
             ctx = _verdict_context(json.loads(document), type)
         item = Item(
-            kind=type,
             text=render_to_string("emails/_digest_item.txt", ctx),
             html=render_to_string("emails/_digest_item.html", ctx),
         )
@@ -574,7 +577,6 @@ def _render_items(rows: list[tuple], language: str) -> list[tuple[tuple, Item]]:
 def _verdict_context(document: dict[str, Any], type: str) -> dict[str, Any]:
     corrections = document.get("corrections") or []
     return {
-        "kind": type,
         "corrected": type == ChangeType.CORRECTED,
         "claim_reviewed": document["claim_reviewed"],
         "rating": document["rating"]["label"],
@@ -587,7 +589,6 @@ def _verdict_context(document: dict[str, Any], type: str) -> dict[str, Any]:
 
 def _withdrawn_context(claim: Claim) -> dict[str, Any]:
     return {
-        "kind": ChangeType.WITHDRAWN,
         "withdrawn": True,
         "claim_reviewed": claim.claim_reviewed,
         "claimant": claim.claimant.name,
@@ -626,7 +627,8 @@ def digest_message(
 def digest_preview(*, subscription_id: int, to: str) -> bool:
     """Send `to` (an editor) what the subscription's next digest would show: its unsent
     entries, or the latest few when there are none. Touches no ledger row; the Message-ID
-    is new each time. False when there is nothing to show."""
+    is new each time. False when there is nothing to show; SMTP errors propagate (the
+    admin action reports them)."""
     subscription = Subscription.objects.filter(pk=subscription_id).first()
     if subscription is None or not to:
         return False

@@ -359,6 +359,18 @@ def test_after_a_beat_outage_one_digest_covers_everything(smtp_server, editor):
     assert Digest.objects.count() == 1
 
 
+@pytest.mark.django_db
+def test_an_active_subscription_without_a_due_time_is_due_now(smtp_server, editor):
+    subscription = subscribe(frequency=DigestFrequency.WEEKLY, next_digest_at=None)
+    publish(editor)
+
+    digests.digests_run()
+
+    assert len(smtp_server.messages) == 1
+    subscription.refresh_from_db()
+    assert subscription.next_digest_at > timezone.now()
+
+
 # --- Delivery guarantees --------------------------------------------------------------
 
 
@@ -377,6 +389,20 @@ def test_two_runs_at_once_send_one_email_per_subscriber(smtp_server, editor):
     assert to_whom(smtp_server) == emails_
     assert DigestEntry.objects.count() == 18
     assert not DigestEntry.objects.exclude(digest__state=DigestState.SENT).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_of_one_digest_send_one_email(smtp_server, editor):
+    subscribe()
+    publish(editor)
+    digests.ledger_extend()
+    [digest_id] = digests.digests_open_due()
+
+    results = run_concurrently(lambda: digests.digest_send(digest_id), threads=4)
+
+    assert sorted(results) == [False, False, False, True]
+    assert len(smtp_server.messages) == 1
+    assert Digest.objects.get().attempts == 1
 
 
 @pytest.mark.django_db
