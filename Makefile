@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test chromium smoke lint format clean wrk bench-api
+.PHONY: run test chromium smoke lint format clean wrk bench-api bench-digests
 
 run: $(STAMP)
 	exec $(PY) -m factcheck.run
@@ -28,6 +28,12 @@ wrk:
 
 bench-api: $(STAMP) wrk
 	exec $(PY) -m bench.api_throughput $(BENCH_ARGS)
+
+# The digest benchmark (docs/BENCHMARKS.md): fan-out, building and sending every digest
+# to an SMTP sink against sending pre-rendered messages of the same size to it. Creates
+# (and keeps) the database bench_digest; BENCH_ARGS="--rounds 1 --sizes ''" is a quick run.
+bench-digests: $(STAMP)
+	exec $(PY) -m bench.digest_throughput $(BENCH_ARGS)
 
 # `make run` in a clean copy of the project, driven as a new user would (.ci/run runs it).
 smoke: $(STAMP)
