@@ -252,7 +252,7 @@ def statistics_low_rss(rounds: list[dict]) -> dict:
 def check_phase_a(result: dict) -> None:
     """Every digest opened was handed over, nothing else, and nothing is left."""
     assert result["sent"] == result["opened"] == result["handed"] == result["sink_messages"], result
-    assert result["left_open"] == 0 and result["unattached"] == 0, result
+    assert result["left_open"] == 0 and result["unsent"] == 0, result
 
 
 def report(result: dict) -> None:
@@ -390,7 +390,7 @@ def reset_for(subscribers: int) -> None:
         bench = Subscription.objects.filter(email__startswith=EMAIL_PREFIX)
         ids = list(bench.order_by("pk").values_list("pk", flat=True))
         cut = ids[subscribers - 1] if subscribers else 0
-        bench.update(start_seq=start)  # owed every bench verdict, whenever seeded
+        bench.update(start_seq=start, sent_seq=0)  # owed every bench verdict, whenever seeded
         bench.filter(pk__lte=cut).update(
             state="active", next_digest_at=now - datetime.timedelta(hours=1), ended_at=None
         )
@@ -402,6 +402,7 @@ def reset_for(subscribers: int) -> None:
 def child_digests(subscribers: int, trace: bool, profile: str | None = None) -> dict:
     """Phase A: fan out, open every due digest, send each over one SMTP connection."""
     from django.db import connection
+    from django.db.models import F
     from django.utils import timezone
 
     from newsrooms import digests
@@ -439,7 +440,7 @@ def child_digests(subscribers: int, trace: bool, profile: str | None = None) -> 
         "sent": Digest.objects.filter(state="sent").count(),
         "left_open": Digest.objects.filter(state="open").count(),
         "ledger_rows": DigestEntry.objects.count(),
-        "unattached": DigestEntry.objects.filter(digest__isnull=True).count(),
+        "unsent": DigestEntry.objects.filter(seq__gt=F("subscription__sent_seq")).count(),
         "peak_rss_mb": peak_rss_mb(),
         "tracemalloc_peak_mb": traced_peak,
     }

@@ -158,12 +158,17 @@ def assert_ledger_all_sent_once(subscriptions, events) -> None:
     """Each (subscription, event) has exactly one ledger row, and it is in a sent digest."""
     rows = list(
         DigestEntry.objects.filter(subscription__in=subscriptions).values_list(
-            "subscription_id", "event_id", "digest__state"
+            "subscription_id", "event_id", "seq"
         )
     )
     expected = sorted((s.pk, e.pk) for s in subscriptions for e in events)
-    assert sorted((s, e) for s, e, _state in rows) == expected
-    assert {state for _s, _e, state in rows} == {DigestState.SENT}
+    assert sorted((s, e) for s, e, _seq in rows) == expected
+    sent = Digest.objects.filter(state=DigestState.SENT)
+    for subscription_id, _event, seq in rows:
+        holding = sent.filter(
+            subscription_id=subscription_id, first_seq__lte=seq, last_seq__gte=seq
+        )
+        assert holding.count() == 1, (subscription_id, seq)
 
 
 # --- Two runs at once --------------------------------------------------------------------
