@@ -37,6 +37,7 @@ def _migrated_reference_data(request):
     queue.grant_permissions(apps, None)
     queue.create_queue_settings(apps, None)
     import_module("ops.migrations.0002_permissions").grant(apps, None)
+    import_module("newsrooms.migrations.0005_digest_permissions").grant(apps, None)
 
 
 @pytest.fixture
