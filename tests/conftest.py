@@ -76,6 +76,20 @@ def claim(db):
     return ClaimFactory()
 
 
+# --- Celery ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks enqueued with .delay() run at once in this process (no broker, no worker)."""
+    from factcheck.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 # --- Real Celery workers ----------------------------------------------------------------
 
 
