@@ -31,10 +31,16 @@ from newsrooms.subscriptions import (
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
     context = {"org_name": settings.FACTCHECK_ORG_NAME, **context}
     response = render(request, f"subscriptions/{template}", context, status=status)
-    # Pages behind a personal link are nobody else's business: keep them out of shared
-    # caches and search engines, and the token out of Referer headers.
+    # The pages show an address: keep them out of shared caches and search engines.
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _token_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
+    response = _page(request, template, context, status)
+    # The token in the URL must not leak in a Referer header. (Not on the sign-up page:
+    # with no referrer the browser sends `Origin: null` and fails the CSRF check.)
     response["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -64,7 +70,7 @@ def _subscription(token: str, purpose: str) -> Subscription | None:
 
 
 def _bad_link(request: HttpRequest) -> HttpResponse:
-    return _page(request, "bad_link.html", {}, status=400)
+    return _token_page(request, "bad_link.html", {}, status=400)
 
 
 @csrf_exempt
@@ -78,7 +84,7 @@ def subscription_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
         if subscription is None:
             return _bad_link(request)
     context = {"subscription": subscription, "states": SubscriptionState}
-    return _page(request, "confirm.html", context)
+    return _token_page(request, "confirm.html", context)
 
 
 @csrf_exempt
@@ -92,4 +98,4 @@ def subscription_unsubscribe_page(request: HttpRequest, token: str) -> HttpRespo
         if subscription is None:
             return _bad_link(request)
     context = {"subscription": subscription, "states": SubscriptionState}
-    return _page(request, "unsubscribe.html", context)
+    return _token_page(request, "unsubscribe.html", context)

@@ -297,8 +297,10 @@ def accepted_input(ctx: CheckContext, response: Any, case: schemathesis.Case) ->
     refused = _refused_fields(response)
     if refused == {"cursor"}:
         return None
-    if case.operation.path == "/api/v1/subscriptions/" and refused and (
-        refused <= SUBSCRIPTION_FILTERS
+    if (
+        case.operation.path == "/api/v1/subscriptions/"
+        and refused
+        and (refused <= SUBSCRIPTION_FILTERS)
     ):
         return None
     return positive_data_acceptance(ctx, response, case)
