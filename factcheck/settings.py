@@ -221,6 +221,9 @@ CELERY_TASK_ROUTES = {
     "reviewers.assign_queued": {"queue": "default"},
     "reviewers.sweep_deadlines": {"queue": "default"},
     "reviewers.send_email": {"queue": "email"},
+    "newsrooms.run_digests": {"queue": "default"},
+    "newsrooms.send_digest": {"queue": "email"},
+    "newsrooms.send_confirmation": {"queue": "email"},
 }
 # --- The review queue (docs/queue.md) ------------------------------------------------
 # A claim left in a state that a task should have moved on (received) for this many
@@ -255,6 +258,12 @@ FACTCHECK_DIGEST_HOUR = env_int("FACTCHECK_DIGEST_HOUR", 7)
 FACTCHECK_DIGEST_WEEKDAY = env_int("FACTCHECK_DIGEST_WEEKDAY", 0)
 # A confirmation link works for this many seconds (7 days).
 FACTCHECK_CONFIRM_MAX_AGE = env_int("FACTCHECK_CONFIRM_MAX_AGE", 7 * 24 * 3600)
+# Seconds a sender holds a digest (its lease). Longer than a send task may run, so a
+# live send is never taken over; a crashed one's digest is sent again after it.
+FACTCHECK_DIGEST_LEASE = env_int("FACTCHECK_DIGEST_LEASE", CELERY_TASK_TIME_LIMIT + 30)
+# Test-only: seconds to wait between the SMTP server's accept and marking the digest
+# sent, so that a fault test can kill the worker in between.
+FACTCHECK_DIGEST_PAUSE_AFTER_SEND = float(env_str("FACTCHECK_DIGEST_PAUSE_AFTER_SEND", "0") or 0)
 
 CELERY_BEAT_SCHEDULE: dict = {
     "reconcile": {
@@ -282,6 +291,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "claims.sequence_changes",
         "schedule": float(FACTCHECK_SEQUENCE_EVERY),
         "options": {"queue": "default", "expires": FACTCHECK_SEQUENCE_EVERY},
+    },
+    # Fan out the change log, open the digests due and enqueue their sends.
+    "digests": {
+        "task": "newsrooms.run_digests",
+        "schedule": float(FACTCHECK_DIGEST_EVERY),
+        "options": {"queue": "default", "expires": FACTCHECK_DIGEST_EVERY},
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

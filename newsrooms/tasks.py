@@ -1,0 +1,54 @@
+"""Thin Celery tasks over the digest and subscription services: ids in, one call."""
+
+from celery import shared_task
+
+from factcheck.emails import TemporaryEmailError
+from newsrooms import digests
+
+# Temporary SMTP failures are retried after 30 s, 60 s, 120 s, ... (at most 10 minutes,
+# jittered). A digest's attempt counter (digests.DIGEST_MAX_ATTEMPTS) bounds the
+# attempts across redeliveries and later runs; max_retries is the task's own backstop.
+EMAIL_RETRY_BACKOFF = 30
+EMAIL_RETRY_BACKOFF_MAX = 600
+EMAIL_MAX_RETRIES = 5
+# A run fans out the whole change log backlog and opens every due digest: give it longer
+# than an ordinary task. Two runs at once are safe (row locks), just slower.
+RUN_SOFT_TIME_LIMIT = 540
+RUN_TIME_LIMIT = 600
+
+
+@shared_task(
+    name="newsrooms.run_digests", soft_time_limit=RUN_SOFT_TIME_LIMIT, time_limit=RUN_TIME_LIMIT
+)
+def run_digests() -> int:
+    """Beat: extend the ledger, open the digests due, enqueue a send for each."""
+    return len(digests.digests_run(enqueue=send_digest.delay))
+
+
+@shared_task(
+    name="newsrooms.send_digest",
+    autoretry_for=(TemporaryEmailError,),
+    max_retries=EMAIL_MAX_RETRIES,
+    retry_backoff=EMAIL_RETRY_BACKOFF,
+    retry_backoff_max=EMAIL_RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+)
+def send_digest(digest_id: int) -> bool:
+    """Send one digest; one already sent (or being sent) is left alone."""
+    return digests.digest_send(digest_id)
+
+
+@shared_task(
+    name="newsrooms.send_confirmation",
+    autoretry_for=(TemporaryEmailError,),
+    max_retries=EMAIL_MAX_RETRIES,
+    retry_backoff=EMAIL_RETRY_BACKOFF,
+    retry_backoff_max=EMAIL_RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+)
+def send_confirmation(subscription_id: int) -> object:
+    """Send a pending subscription its confirmation email."""
+    # Imported here: the subscription services land in a parallel branch.
+    from newsrooms.subscriptions import confirmation_send
+
+    return confirmation_send(subscription_id)
