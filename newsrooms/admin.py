@@ -220,21 +220,31 @@ class SubscriptionAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
             return
         ids = list(queryset.values_list("pk", flat=True)[:PREVIEW_MAX])
         try:
-            for subscription_id in ids:
+            sent = sum(
                 digest_preview(subscription_id=subscription_id, to=request.user.email)
+                for subscription_id in ids
+            )
         except OSError as exc:  # SMTP or network: say so rather than fail the page
             self.message_user(request, _("Could not send: %s") % exc, messages.ERROR)
             return
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d preview sent to %(email)s.",
-                "%(count)d previews sent to %(email)s.",
-                len(ids),
+        if sent < len(ids):
+            self.message_user(
+                request,
+                _("%(count)d of the subscriptions have no verdict to show yet.")
+                % {"count": len(ids) - sent},
+                messages.WARNING,
             )
-            % {"count": len(ids), "email": request.user.email},
-            messages.SUCCESS,
-        )
+        if sent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d preview sent to %(email)s.",
+                    "%(count)d previews sent to %(email)s.",
+                    sent,
+                )
+                % {"count": sent, "email": request.user.email},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(Digest)

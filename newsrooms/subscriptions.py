@@ -16,11 +16,11 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.changelog import last_sequenced
 from claims.models import Claimant, Rating, Topic
 from claims.workflow import WorkflowError
 from factcheck import emails
 from newsrooms import schedule, selectors, tokens
+from newsrooms.digests import subscription_start_seq
 from newsrooms.models import DigestFrequency, Newsroom, Subscription, SubscriptionState
 
 logger = logging.getLogger(__name__)
@@ -142,7 +142,9 @@ def subscription_confirm(
             return subscription
         subscription.state = SubscriptionState.ACTIVE
         subscription.confirmed_at = now
-        subscription.start_seq = last_sequenced()[0]
+        # Under the fan-out cursor's lock until commit: no change numbered after this
+        # value can be fanned out before the subscription is active.
+        subscription.start_seq = subscription_start_seq()
         subscription.next_digest_at = schedule.next_due(subscription.frequency, now)
         subscription.save(update_fields=["state", "confirmed_at", "start_seq", "next_digest_at"])
     return subscription

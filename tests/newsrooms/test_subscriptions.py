@@ -18,7 +18,7 @@ from django.utils import timezone
 from claims.changelog import change_events_sequence, last_sequenced
 from claims.models import ClaimStatus
 from factcheck.emails import TemporaryEmailError, message_id
-from newsrooms import schedule, tokens
+from newsrooms import digests, schedule, tokens
 from newsrooms.models import DigestFrequency, Subscription, SubscriptionState
 from newsrooms.subscriptions import (
     confirmation_send,
@@ -605,6 +605,22 @@ def test_the_confirmation_email_goes_out_through_a_real_worker(celery_workers, s
     assert "newsrooms.send_confirmation" in celery_workers.logs()
 
 
+# --- Nothing but the confirmation before confirming ---------------------------------------
+
+
+def test_a_pending_subscription_gets_no_digest_only_the_confirmed_one_does(smtp_server, db):
+    waiting = pending("waiting@example.org", frequency=DigestFrequency.IMMEDIATE)
+    reader = confirmed(OLA, frequency=DigestFrequency.IMMEDIATE)
+    ClaimFactory(status=ClaimStatus.PUBLISHED)
+    change_events_sequence()
+
+    digests.digests_run(now=timezone.now() + timezone.timedelta(minutes=1))
+
+    assert smtp_server.recipients == [[OLA]]
+    assert not waiting.entries.exists() and not waiting.digests.exists()
+    assert reader.digests.get().state == "sent"
+
+
 # --- The admin ------------------------------------------------------------------------------
 
 
@@ -643,6 +659,44 @@ def test_reviewers_may_not_see_subscriptions(request, client, persona):
 
     for name, url in _admin_pages(subscription).items():
         assert client.get(url).status_code == 403, name
+
+
+def test_the_preview_action_mails_the_next_digest_to_the_editor(client, editor, smtp_server):
+    subscription = confirmed()
+    ClaimFactory(status=ClaimStatus.PUBLISHED, claim_reviewed="Casualties above 90,000")
+    change_events_sequence()
+    digests.ledger_extend()
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:newsrooms_subscription_changelist"),
+        {"action": "send_preview", "_selected_action": [subscription.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "1 preview sent to iryna@example.org" in response.content.decode()
+    [message] = smtp_server.messages
+    assert smtp_server.recipients == [[editor.email]]
+    assert "[Preview]" in message["Subject"]
+    assert "Casualties above 90,000" in text_of(message)
+    # A preview is not the digest: the entry is still owed to the subscriber.
+    assert subscription.entries.get().digest is None
+    assert not subscription.digests.exists()
+
+
+def test_the_preview_action_says_when_there_is_nothing_to_show(client, editor, smtp_server):
+    subscription = confirmed()
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:newsrooms_subscription_changelist"),
+        {"action": "send_preview", "_selected_action": [subscription.pk]},
+        follow=True,
+    )
+
+    assert "have no verdict to show yet" in response.content.decode()
+    assert smtp_server.messages == []
 
 
 def test_nobody_edits_a_subscription_in_the_admin(client, admin_user):
