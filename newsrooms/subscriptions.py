@@ -16,7 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.models import Claimant, Rating, Topic
+from claims.models import Claimant, Rating, Topic, bcp47_validator
 from claims.workflow import WorkflowError
 from factcheck import emails
 from newsrooms import schedule, selectors, tokens
@@ -64,6 +64,7 @@ def subscription_create(
     )
     try:
         subscription.full_clean()
+        _language_check(language)
     except ValidationError as exc:
         raise WorkflowError(
             "invalid", _("The subscription is not valid."), exc.message_dict
@@ -78,6 +79,15 @@ def subscription_create(
         subscription_id = subscription.pk
         transaction.on_commit(lambda: _enqueue_confirmation(subscription_id))
     return subscription
+
+
+def _language_check(language: str) -> None:
+    """The column takes any text; a filter must be a BCP 47 tag to ever match."""
+    if language:
+        try:
+            bcp47_validator(language)
+        except ValidationError as exc:
+            raise ValidationError({"language": exc.messages}) from exc
 
 
 def _filters_by_slug(wanted: dict[str, Sequence[str]]) -> dict[str, list[models.Model]]:

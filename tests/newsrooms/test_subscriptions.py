@@ -14,9 +14,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from claims.changelog import change_events_sequence, last_sequenced
 from claims.models import ClaimStatus
+from claims.workflow import WorkflowError
 from factcheck.emails import TemporaryEmailError, message_id
 from newsrooms import digests, schedule, tokens
 from newsrooms.models import DigestFrequency, Subscription, SubscriptionState
@@ -518,6 +520,24 @@ def test_get_on_the_unsubscribe_link_changes_nothing(client, db):
     assert snapshot(subscription) == before
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"email": "nope"}, "email"),
+        ({"email": OLA, "frequency": "hourly"}, "frequency"),
+        ({"email": OLA, "language": "English!"}, "language"),
+        ({"email": OLA, "topics": ["no-such-topic"]}, "topics"),
+    ],
+)
+def test_the_service_refuses_bad_input_naming_the_field(kwargs, field):
+    with pytest.raises(WorkflowError) as refused:
+        subscription_create(**kwargs)
+
+    assert refused.value.code == "invalid"
+    assert field in refused.value.fields
+    assert not Subscription.objects.exists()
+
+
 def test_a_bounced_address_stays_bounced_when_it_unsubscribes(db):
     subscription = confirmed()
     Subscription.objects.filter(pk=subscription.pk).update(state=SubscriptionState.BOUNCED)
@@ -572,20 +592,19 @@ def test_a_permanent_smtp_refusal_marks_the_address_bounced(smtp_server, db):
 
 
 def test_a_broker_outage_does_not_fail_the_signup(
-    api, settings, django_capture_on_commit_callbacks
+    api, caplog, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from factcheck.celery import app
+    def broker_down(subscription_id: int) -> None:
+        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
 
-    saved = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            response = api({"email": OLA})
-    finally:
-        app.conf.broker_url = saved
+    monkeypatch.setattr("newsrooms.tasks.send_confirmation.delay", broker_down)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api({"email": OLA})
 
     assert response.status_code == 202
     assert Subscription.objects.get().state == SubscriptionState.PENDING
+    assert "Could not enqueue the confirmation" in caplog.text
 
 
 @pytest.mark.worker
