@@ -9,6 +9,9 @@ from django.db import connection
 from claims.models import Topic
 from reviewers.models import ReviewerProfile
 
+# Lives in tests/conftest.py now; re-exported for the modules that import it from here.
+from tests.conftest import eager_tasks  # noqa: F401
+
 
 def make_profile(
     user: Any,
