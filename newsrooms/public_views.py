@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from claims.workflow import WorkflowError
 from newsrooms import tokens
+from newsrooms.api.throttling import NewsroomRateThrottle, client_ip
 from newsrooms.forms import SubscribeForm
 from newsrooms.models import Subscription, SubscriptionState
 from newsrooms.selectors import subscription_for_token
@@ -47,6 +48,16 @@ def _token_page(request: HttpRequest, template: str, context: dict[str, Any], st
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        # Sign-ups from one address count against the API's anonymous rate: the form
+        # must not be a way round it to send confirmation emails in bulk.
+        allowed, retry_after = NewsroomRateThrottle().count(
+            f"ip:{client_ip(request)}", settings.FACTCHECK_ANON_RATE
+        )
+        if not allowed:
+            response = _page(request, "slow_down.html", {}, status=429)
+            response["Retry-After"] = str(retry_after)
+            return response
     form = SubscribeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -360,6 +360,20 @@ def test_page_refuses_bad_input_with_the_field_named_and_writes_nothing(smtp_ser
     assert smtp_server.messages == []
 
 
+def test_page_signups_count_against_the_anonymous_rate(settings, smtp_server):
+    settings.FACTCHECK_ANON_RATE = "2/min"
+    browser = Client(REMOTE_ADDR=fresh_ip())
+
+    statuses = [
+        browser.post(reverse("subscribe"), {"email": f"r{n}@example.org", "frequency": "daily"})
+        for n in range(3)
+    ]
+
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert int(statuses[-1]["Retry-After"]) >= 1
+    assert Subscription.objects.count() == 2
+
+
 def test_the_index_page_links_to_the_signup_page(client):
     page = client.get(reverse("factcheck-index"))
 
