@@ -54,7 +54,9 @@ def subscription_create(
     WorkflowError("invalid") naming the field, and nothing is written. Callers answer
     the same whatever happened, so nobody learns whether an address is subscribed.
     """
-    filters = _filters_by_slug({"topics": topics, "claimants": claimants, "ratings": ratings})
+    filters, errors = _filters_by_slug(
+        {"topics": topics, "claimants": claimants, "ratings": ratings}
+    )
     subscription = Subscription(
         email=BaseUserManager.normalize_email(email.strip()),
         frequency=frequency,
@@ -62,13 +64,13 @@ def subscription_create(
         notify_changes=notify_changes,
         newsroom=newsroom,
     )
-    try:
-        subscription.full_clean()
-        _language_check(language)
-    except ValidationError as exc:
-        raise WorkflowError(
-            "invalid", _("The subscription is not valid."), exc.message_dict
-        ) from exc
+    for check in (subscription.full_clean, lambda: _language_check(language)):
+        try:
+            check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:  # every field at fault at once, not one per attempt
+        raise WorkflowError("invalid", _("The subscription is not valid."), errors)
     with transaction.atomic():
         twin = _pending_twin(subscription, filters)
         if twin is not None:
@@ -90,7 +92,10 @@ def _language_check(language: str) -> None:
             raise ValidationError({"language": exc.messages}) from exc
 
 
-def _filters_by_slug(wanted: dict[str, Sequence[str]]) -> dict[str, list[models.Model]]:
+def _filters_by_slug(
+    wanted: dict[str, Sequence[str]],
+) -> tuple[dict[str, list[models.Model]], dict[str, list[str]]]:
+    """The rows the slugs name per filter, and the unknown slugs as field errors."""
     found: dict[str, list[models.Model]] = {}
     errors: dict[str, list[str]] = {}
     for field, slugs in wanted.items():
@@ -100,9 +105,7 @@ def _filters_by_slug(wanted: dict[str, Sequence[str]]) -> dict[str, list[models.
         if unknown:
             errors[field] = [_("Unknown: %(slugs)s.") % {"slugs": ", ".join(unknown)}]
         found[field] = rows
-    if errors:
-        raise WorkflowError("invalid", _("The subscription is not valid."), errors)
-    return found
+    return found, errors
 
 
 def _pending_twin(

@@ -552,6 +552,14 @@ def test_the_service_refuses_bad_input_naming_the_field(kwargs, field):
     assert not Subscription.objects.exists()
 
 
+def test_the_service_names_every_field_at_fault_at_once():
+    with pytest.raises(WorkflowError) as refused:
+        subscription_create(email="nope", ratings=["no-such-rating"], language="English!")
+
+    assert set(refused.value.fields) == {"email", "ratings", "language"}
+    assert not Subscription.objects.exists()
+
+
 def test_a_bounced_address_stays_bounced_when_it_unsubscribes(db):
     subscription = confirmed()
     Subscription.objects.filter(pk=subscription.pk).update(state=SubscriptionState.BOUNCED)
