@@ -14,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("factcheck.api_urls")),
     path("", include("claims.public.urls")),
+    path("", include("newsrooms.public_urls")),
 ]

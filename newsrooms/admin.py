@@ -1,12 +1,23 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rest_framework_api_key.models import APIKey
+from simple_history.admin import SimpleHistoryAdmin
 
-from newsrooms.models import Newsroom, NewsroomToken, Submission, TokenScope
+from newsrooms.models import (
+    Digest,
+    DigestEntry,
+    Newsroom,
+    NewsroomToken,
+    Submission,
+    Subscription,
+    TokenScope,
+)
 from newsrooms.services import token_issue, token_revoke
 
 # The library registers its own concrete APIKey; tokens here are NewsroomTokens only.
@@ -128,3 +139,141 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Submission | None = None) -> bool:
         return False
+
+
+# --- Email digests ------------------------------------------------------------------------
+
+# Subscriptions previewed per action: each preview is an SMTP round trip in the request.
+PREVIEW_MAX = 10
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the services only (sign-up, confirmation, the digest runs)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class DigestInline(admin.TabularInline):
+    model = Digest
+    fields = ["digest_link", "state", "created_at", "sent_at", "attempts", "entry_count", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Digest]:
+        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("digest"))
+    def digest_link(self, digest: Digest) -> str:
+        url = reverse("admin:newsrooms_digest_change", args=[digest.pk])
+        return format_html('<a href="{}">{}</a>', url, digest.pk)
+
+    @admin.display(description=_("verdicts"))
+    def entry_count(self, digest: Digest) -> int:
+        return digest.entry_count
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+    """Who gets digests; changes only through the subscriber's own links (and its
+    history shows each). Editors may look, and send themselves a preview."""
+
+    list_display = ["email", "newsroom", "frequency", "state", "created_at", "confirmed_at",
+                    "next_digest_at", "unsent"]  # fmt: skip
+    list_filter = ["state", "frequency", "newsroom"]
+    list_select_related = ["newsroom"]
+    search_fields = ["email"]
+    date_hierarchy = "created_at"
+    fields = ["email", "newsroom", "frequency", "topics", "claimants", "ratings", "language",
+              "notify_changes", "state", "start_seq", "next_digest_at", "created_at",
+              "confirmed_at", "ended_at", "bounce_reason", "unsent"]  # fmt: skip
+    readonly_fields = fields
+    inlines = [DigestInline]
+    actions = ["send_preview"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Subscription]:
+        unsent = Count("entries", filter=Q(entries__digest__isnull=True))
+        return super().get_queryset(request).annotate(unsent_count=unsent)
+
+    @admin.display(description=_("unsent verdicts"), ordering="unsent_count")
+    def unsent(self, subscription: Subscription) -> int:
+        return subscription.unsent_count
+
+    @admin.action(description=_("Send a preview of the next digest to me"),
+                  permissions=["view"])  # fmt: skip
+    def send_preview(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        from newsrooms.digests import digest_preview
+
+        if not request.user.email:
+            self.message_user(request, _("Your account has no email address."), messages.ERROR)
+            return
+        ids = list(queryset.values_list("pk", flat=True)[:PREVIEW_MAX])
+        try:
+            sent = sum(
+                digest_preview(subscription_id=subscription_id, to=request.user.email)
+                for subscription_id in ids
+            )
+        except OSError as exc:  # SMTP or network: say so rather than fail the page
+            self.message_user(request, _("Could not send: %s") % exc, messages.ERROR)
+            return
+        if sent < len(ids):
+            self.message_user(
+                request,
+                _("%(count)d of the subscriptions have no verdict to show yet.")
+                % {"count": len(ids) - sent},
+                messages.WARNING,
+            )
+        if sent:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d preview sent to %(email)s.",
+                    "%(count)d previews sent to %(email)s.",
+                    sent,
+                )
+                % {"count": sent, "email": request.user.email},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(Digest)
+class DigestAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "subscription", "state", "created_at", "sent_at", "attempts",
+                    "entry_count"]  # fmt: skip
+    list_filter = ["state"]
+    list_select_related = ["subscription"]
+    search_fields = ["subscription__email"]
+    date_hierarchy = "created_at"
+    fields = ["subscription", "state", "created_at", "locked_until", "attempts", "error",
+              "sent_at", "entry_count"]  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Digest]:
+        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+
+    @admin.display(description=_("verdicts"), ordering="entry_count")
+    def entry_count(self, digest: Digest) -> int:
+        return digest.entry_count
+
+
+@admin.register(DigestEntry)
+class DigestEntryAdmin(ReadOnlyAdmin):
+    """The ledger: which change each subscription is owed, and the digest carrying it."""
+
+    list_display = ["seq", "subscription", "claim", "digest", "created_at"]
+    list_filter = [("digest", admin.EmptyFieldListFilter)]
+    list_select_related = ["subscription", "claim", "digest"]
+    search_fields = ["subscription__email"]
+    fields = ["subscription", "event", "claim", "seq", "digest", "created_at"]
+    readonly_fields = fields

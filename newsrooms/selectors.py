@@ -1,12 +1,14 @@
-"""Reads for newsrooms: token lookup and what became of a submission."""
+"""Reads for newsrooms: token lookup, what became of a submission, subscriptions."""
 
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from claims.models import Claim, ClaimStatus
-from newsrooms.models import Newsroom, NewsroomToken, Submission
+from django.db.models import QuerySet
+
+from claims.models import Claim, Claimant, ClaimStatus, Rating, Topic
+from newsrooms.models import Newsroom, NewsroomToken, Submission, Subscription
 
 # The library's token: an 8-character prefix, a dot, a 32-character secret.
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}$")
@@ -116,3 +118,33 @@ def _claim_status(claim: Claim) -> SubmissionStatus:
     if status in ("rejected", "withdrawn"):
         return SubmissionStatus(status=status, reason=claim.status_note or None)
     return SubmissionStatus(status=status)
+
+
+# --- Digest subscriptions -----------------------------------------------------------------
+
+
+def subscription_filter_names(subscription: Subscription) -> dict[str, list[str]]:
+    """The names of a subscription's filters, for its emails (an empty list: any)."""
+    return {
+        "topics": sorted(t.name for t in subscription.topics.all()),
+        "claimants": sorted(c.name for c in subscription.claimants.all()),
+        "ratings": [r.label for r in subscription.ratings.order_by("position", "pk")],
+    }
+
+
+def subscription_form_choices() -> dict[str, QuerySet]:
+    """What the sign-up page offers to filter on: every topic and rating, and the
+    claimants with a published fact-check (the others would show what is being checked)."""
+    return {
+        "topics": Topic.objects.order_by("name"),
+        "ratings": Rating.objects.order_by("position", "pk"),
+        "claimants": Claimant.objects.filter(claims__publication__isnull=False)
+        .distinct()
+        .order_by("name"),
+    }
+
+
+def subscription_for_token(subscription_id: int) -> Subscription | None:
+    if not 0 < subscription_id < 2**63:
+        return None
+    return Subscription.objects.select_related("newsroom").filter(pk=subscription_id).first()

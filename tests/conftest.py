@@ -37,6 +37,7 @@ def _migrated_reference_data(request):
     queue.grant_permissions(apps, None)
     queue.create_queue_settings(apps, None)
     import_module("ops.migrations.0002_permissions").grant(apps, None)
+    import_module("newsrooms.migrations.0005_digest_permissions").grant(apps, None)
 
 
 @pytest.fixture
@@ -73,6 +74,20 @@ def outsider(db):
 @pytest.fixture
 def claim(db):
     return ClaimFactory()
+
+
+# --- Celery ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def eager_tasks():
+    """Tasks enqueued with .delay() run at once in this process (no broker, no worker)."""
+    from factcheck.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
 
 
 # --- Real Celery workers ----------------------------------------------------------------

@@ -38,3 +38,12 @@ class HasSubmitScope(BasePermission):
     def has_permission(self, request: Request, view: "APIView") -> bool:
         token = _token(request)
         return bool(token and token.has_scope(TokenScope.SUBMIT))
+
+
+class AnyoneOrToken(BasePermission):
+    """Open to everyone, with or without a token (of any scope): subscribing to digests
+    is something a reader does too. A token that is sent must still be valid (the
+    authentication answers 401 otherwise) and attaches its newsroom."""
+
+    def has_permission(self, request: Request, view: "APIView") -> bool:
+        return True

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
-from newsrooms.api.permissions import PublicReadOrToken
+from newsrooms.api.permissions import AnyoneOrToken, PublicReadOrToken
 
 
 class NewsroomTokenScheme(OpenApiAuthenticationExtension):
@@ -19,7 +19,7 @@ class NewsroomTokenScheme(OpenApiAuthenticationExtension):
         # Reads under PublicReadOrToken work without a token too, while the API is public.
         perms = {type(p) for p in auto_schema.view.get_permissions()}
         public = settings.FACTCHECK_PUBLIC_API and PublicReadOrToken in perms
-        if public and auto_schema.method in ("GET", "HEAD"):
+        if (public and auto_schema.method in ("GET", "HEAD")) or AnyoneOrToken in perms:
             return [{self.name: []}, {}]
         return [{self.name: []}]
 

@@ -1,4 +1,4 @@
-"""Submissions: what a newsroom sends and what it is answered."""
+"""Submissions and subscriptions: what clients send and what they are answered."""
 
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.models import bcp47_validator
+from newsrooms.models import DigestFrequency
 
 
 class StrictCharField(serializers.CharField):
@@ -109,3 +110,93 @@ class SubmissionSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("For a duplicate: the status of the claim it was merged into."),
     )
+
+
+# --- Digest subscriptions -------------------------------------------------------------
+
+# An address as the schema states it exactly: a dot-atom local part of up to 64
+# characters, a host of up to 3 labels of at most 50 characters and a letters-only
+# top-level domain (so at most 242 characters, within the column's 254). A subset of
+# what Django's EmailValidator accepts; both are applied, so the schema and the server
+# agree on every input.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+EMAIL_PATTERN = (
+    rf"^{_ATOM}{{1,31}}(?:\.{_ATOM}{{1,32}})?@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?\.){1,3}[A-Za-z]{2,24}$"
+)
+# At most this many slugs per filter: a filter longer than any scale is a mistake.
+FILTER_MAX = 50
+
+
+@extend_schema_field({"type": "string", "format": "email", "maxLength": 254,
+                      "pattern": EMAIL_PATTERN})  # fmt: skip
+class StrictEmailField(serializers.EmailField):
+    """An email address, a string only, as the schema describes it."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(
+            RegexValidator(EMAIL_PATTERN, _("Enter an email address such as name@example.org."))
+        )
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugField(serializers.SlugField):
+    default_error_messages = {"not_a_string": _("Not a valid string.")}
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false only: DRF would also take "yes", 1 or "on", which the schema
+    (type: boolean) says is not valid input."""
+
+    def to_internal_value(self, data: object) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+def _slugs(max_length: int, what: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=StrictSlugField(max_length=max_length),
+        required=False,
+        max_length=FILTER_MAX,
+        help_text=what,
+    )
+
+
+class SubscriptionRequestSerializer(serializers.Serializer):
+    email = StrictEmailField(max_length=254, help_text=_("Where the digests go."))
+    frequency = serializers.ChoiceField(
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.DAILY,
+        help_text=_("immediate: within minutes of publication; daily or weekly (UTC)."),
+    )
+    topics = _slugs(100, _("Only fact-checks on one of these topics (slugs as in topics/)."))
+    claimants = _slugs(200, _("Only fact-checks of these claimants (slugs as in claimants/)."))
+    ratings = _slugs(50, _("Only fact-checks with one of these ratings (slugs as in ratings/)."))
+    language = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=35,
+        validators=[bcp47_validator],
+        help_text=_("Only fact-checks in this language (BCP 47 tag); empty or left out: any."),
+    )
+    notify_changes = StrictBooleanField(
+        required=False,
+        default=True,
+        help_text=_("Also tell me when a verdict I received is corrected or withdrawn."),
+    )
+
+
+class SubscriptionAcceptedSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["confirmation_sent"])
+    detail = serializers.CharField()

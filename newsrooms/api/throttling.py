@@ -59,16 +59,22 @@ class NewsroomRateThrottle(BaseThrottle):
             who, rate = f"token:{token.prefix}", settings.FACTCHECK_TOKEN_RATE
         else:
             who, rate = f"ip:{client_ip(request)}", settings.FACTCHECK_ANON_RATE
+        allowed, self._retry_after = self.count(who, rate)
+        return allowed
+
+    def count(self, who: str, rate: str) -> tuple[bool, int]:
+        """Count one request of `who` against `rate`: (allowed, seconds until the
+        window ends)."""
         limit, period = parse_rate(rate)
         now = time.time()
         window = int(now // period)
-        self._retry_after = max(1, int((window + 1) * period - now + 0.999))
+        retry_after = max(1, int((window + 1) * period - now + 0.999))
         try:
             count = self._hit(f"throttle:{who}:{period}:{window}", period)
         except Exception as exc:  # noqa: BLE001 - any Redis error: serve rather than fail
             logger.warning("Rate limit not applied, Redis unavailable: %s", exc)
-            return True
-        return count <= limit
+            return True, retry_after
+        return count <= limit, retry_after
 
     def _hit(self, key: str, period: int) -> int:
         """Count one request in the window's counter (in Redis: CACHES is always the

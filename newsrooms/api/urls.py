@@ -9,4 +9,5 @@ urlpatterns = [
         views.SubmissionDetailView.as_view(),
         name="api-submission-detail",
     ),
+    path("subscriptions/", views.SubscriptionCreateView.as_view(), name="api-subscription-list"),
 ]

@@ -1,4 +1,5 @@
-"""submissions/ of /api/v1/: a newsroom asks for a claim to be checked, then follows it."""
+"""submissions/ and subscriptions/ of /api/v1/: a newsroom asks for a claim to be checked,
+then follows it; anyone subscribes an address to email digests."""
 
 import string
 from typing import Any
@@ -13,11 +14,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from factcheck.api import ErrorSerializer
-from newsrooms.api.permissions import HasSubmitScope
-from newsrooms.api.serializers import SubmissionRequestSerializer, SubmissionSerializer
-from newsrooms.models import Submission
+from newsrooms.api.permissions import AnyoneOrToken, HasSubmitScope
+from newsrooms.api.serializers import (
+    SubmissionRequestSerializer,
+    SubmissionSerializer,
+    SubscriptionAcceptedSerializer,
+    SubscriptionRequestSerializer,
+)
+from newsrooms.models import NewsroomToken, Submission
 from newsrooms.selectors import submission_for_newsroom, submission_status
 from newsrooms.services import IdempotencyMismatch, submission_create
+from newsrooms.subscriptions import subscription_create
 
 IDEMPOTENCY_KEY_MAX = 255
 _KEY_CHARACTERS = frozenset(string.printable) - frozenset("\t\n\r\x0b\x0c")
@@ -142,3 +149,45 @@ class SubmissionDetailView(APIView):
         if submission is None:
             raise exceptions.NotFound()
         return Response(SubmissionSerializer(_answer(request, submission, first=False)).data)
+
+
+# --- subscriptions/ -------------------------------------------------------------------
+
+
+class SubscriptionCreateView(APIView):
+    permission_classes = [AnyoneOrToken]
+
+    @extend_schema(
+        operation_id="subscriptions_create",
+        summary="Subscribe an address to email digests of verdicts",
+        description=(
+            "No token needed; with a newsroom token (any scope) the subscription belongs "
+            "to that newsroom. The address gets one email with a confirmation link; "
+            "nothing else is sent until it is confirmed. The answer is the same 202 "
+            "whether or not the address is already subscribed. Filters are slugs as in "
+            "`topics/`, `claimants/` and `ratings/`; an empty list means any."
+        ),
+        request=SubscriptionRequestSerializer,
+        responses={
+            202: SubscriptionAcceptedSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer, description="Bad input or an unknown slug; nothing written."
+            ),
+            401: OpenApiResponse(ErrorSerializer, description="A bad token was sent."),
+            415: OpenApiResponse(ErrorSerializer, description="The body is not JSON."),
+            429: ERRORS[429],
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = SubscriptionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = request.auth if isinstance(request.auth, NewsroomToken) else None
+        subscription_create(**serializer.validated_data, newsroom=token and token.newsroom)
+        body = {
+            "status": "confirmation_sent",
+            "detail": _(
+                "If the address can receive email, a message with a confirmation link is "
+                "on its way. Nothing is sent until the link is used."
+            ),
+        }
+        return Response(SubscriptionAcceptedSerializer(body).data, status=status.HTTP_202_ACCEPTED)

@@ -1,25 +1,16 @@
-"""Fixtures of the review queue tests: eager tasks, reviewer profiles, concurrent calls."""
+"""Fixtures of the review queue tests: reviewer profiles, concurrent calls."""
 
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import pytest
 from django.db import connection
 
 from claims.models import Topic
 from reviewers.models import ReviewerProfile
 
-
-@pytest.fixture
-def eager_tasks():
-    """Tasks enqueued with .delay() run at once in this process (no broker, no worker)."""
-    from factcheck.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = saved
+# Lives in tests/conftest.py now; re-exported for the modules that import it from here.
+from tests.conftest import eager_tasks  # noqa: F401
 
 
 def make_profile(
