@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -157,6 +158,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def entries_carried() -> Subquery:
+    """How many ledger entries a digest carries (its range of changes), as a subquery."""
+    carried = (
+        DigestEntry.objects.filter(
+            subscription_id=OuterRef("subscription_id"),
+            seq__gte=OuterRef("first_seq"),
+            seq__lte=OuterRef("last_seq"),
+        )
+        .order_by()
+        .values("subscription_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(carried, output_field=IntegerField()), 0)
+
+
 class DigestInline(admin.TabularInline):
     model = Digest
     fields = ["digest_link", "state", "created_at", "sent_at", "attempts", "entry_count", "error"]
@@ -166,7 +183,7 @@ class DigestInline(admin.TabularInline):
     ordering = ["-id"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Digest]:
-        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+        return super().get_queryset(request).annotate(entry_count=entries_carried())
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -196,14 +213,14 @@ class SubscriptionAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     search_fields = ["email"]
     date_hierarchy = "created_at"
     fields = ["email", "newsroom", "frequency", "topics", "claimants", "ratings", "language",
-              "notify_changes", "state", "start_seq", "next_digest_at", "created_at",
+              "notify_changes", "state", "start_seq", "sent_seq", "next_digest_at", "created_at",
               "confirmed_at", "ended_at", "bounce_reason", "unsent"]  # fmt: skip
     readonly_fields = fields
     inlines = [DigestInline]
     actions = ["send_preview"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Subscription]:
-        unsent = Count("entries", filter=Q(entries__digest__isnull=True))
+        unsent = Count("entries", filter=Q(entries__seq__gt=F("sent_seq")))
         return super().get_queryset(request).annotate(unsent_count=unsent)
 
     @admin.display(description=_("unsent verdicts"), ordering="unsent_count")
@@ -255,12 +272,12 @@ class DigestAdmin(ReadOnlyAdmin):
     list_select_related = ["subscription"]
     search_fields = ["subscription__email"]
     date_hierarchy = "created_at"
-    fields = ["subscription", "state", "created_at", "locked_until", "attempts", "error",
-              "sent_at", "entry_count"]  # fmt: skip
+    fields = ["subscription", "state", "first_seq", "last_seq", "created_at", "locked_until",
+              "attempts", "error", "sent_at", "entry_count"]  # fmt: skip
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Digest]:
-        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+        return super().get_queryset(request).annotate(entry_count=entries_carried())
 
     @admin.display(description=_("verdicts"), ordering="entry_count")
     def entry_count(self, digest: Digest) -> int:
@@ -269,11 +286,11 @@ class DigestAdmin(ReadOnlyAdmin):
 
 @admin.register(DigestEntry)
 class DigestEntryAdmin(ReadOnlyAdmin):
-    """The ledger: which change each subscription is owed, and the digest carrying it."""
+    """The ledger: which change each subscription is owed. An entry is sent once its
+    subscription's "sent up to change" has reached it; digests show their range."""
 
-    list_display = ["seq", "subscription", "claim", "digest", "created_at"]
-    list_filter = [("digest", admin.EmptyFieldListFilter)]
-    list_select_related = ["subscription", "claim", "digest"]
+    list_display = ["seq", "subscription", "claim", "created_at"]
+    list_select_related = ["subscription", "claim"]
     search_fields = ["subscription__email"]
-    fields = ["subscription", "event", "claim", "seq", "digest", "created_at"]
+    fields = ["subscription", "event", "claim", "seq", "created_at"]
     readonly_fields = fields

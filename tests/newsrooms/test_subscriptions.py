@@ -6,6 +6,7 @@ Independent's CMS, which signs its editors up with its token; an editor and a re
 in the admin.
 """
 
+import datetime
 import re
 from email.message import EmailMessage
 from urllib.parse import urlsplit
@@ -678,11 +679,22 @@ def _admin_pages(subscription: Subscription) -> dict[str, str]:
 @pytest.mark.parametrize("persona", ["editor", "admin_user"])
 def test_editors_and_admins_see_subscriptions_and_their_history(request, client, persona):
     subscription = confirmed(topics=[TopicFactory(slug="elections").slug])
+    everything = confirmed("desk@example.org")
+    claim = ClaimFactory(status=ClaimStatus.PUBLISHED)
+    change_events_sequence()
+    digests.ledger_extend()
+    digests.digests_open_due(now=timezone.now() + datetime.timedelta(days=8))  # both due
     client.force_login(request.getfixturevalue(persona))
 
     for name, url in _admin_pages(subscription).items():
         response = client.get(url)
         assert response.status_code == 200, name
+    # The digest and the number of verdicts it carries, on the subscription's page.
+    digest = everything.digests.get()
+    page = client.get(_admin_pages(everything)["subscription"]).content.decode()
+    assert reverse("admin:newsrooms_digest_change", args=[digest.pk]) in page
+    assert client.get(reverse("admin:newsrooms_digest_change", args=[digest.pk])).status_code == 200
+    assert digest.entries.get().claim_id == claim.pk
     history = client.get(_admin_pages(subscription)["history"]).content.decode()
     # Each version is listed: the sign-up, its filters, the confirmation.
     versions = list(subscription.history.all())
@@ -722,7 +734,9 @@ def test_the_preview_action_mails_the_next_digest_to_the_editor(client, editor, 
     assert "[Preview]" in message["Subject"]
     assert "Casualties above 90,000" in text_of(message)
     # A preview is not the digest: the entry is still owed to the subscriber.
-    assert subscription.entries.get().digest is None
+    subscription.refresh_from_db()
+    assert subscription.entries.count() == 1
+    assert subscription.sent_seq == 0
     assert not subscription.digests.exists()
 
 
