@@ -175,6 +175,13 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # The confirmation email: when its send was last handed to the broker, and when the
+    # SMTP server accepted it. A sign-up whose task was lost (broker down) is handed
+    # over again by the digest run (subscriptions.confirmations_requeue).
+    confirmation_queued_at = models.DateTimeField(
+        _("confirmation queued at"), null=True, blank=True
+    )
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
     # Why the address bounced (the SMTP server's permanent answer).
     bounce_reason = models.TextField(_("bounce reason"), blank=True)
     history = HistoricalRecords(m2m_fields=[topics, claimants, ratings])

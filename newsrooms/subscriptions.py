@@ -10,6 +10,7 @@ import datetime
 import logging
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -29,6 +30,11 @@ logger = logging.getLogger(__name__)
 # pending subscription and sends no second confirmation: a double-clicked form or a
 # retried request must not flood an inbox (and nobody can use us to do it on purpose).
 RESEND_WINDOW = datetime.timedelta(hours=1)
+# A sign-up whose confirmation has not been accepted by the SMTP server this long after
+# it was last handed to the broker is handed over again (its task was lost: broker down
+# at sign-up, a worker gone). Longer than the task's own retries take to give up.
+CONFIRMATION_REQUEUE_AFTER = datetime.timedelta(minutes=30)
+
 # The filters a subscription may name, by field: the model whose slugs they are.
 FILTER_MODELS: dict[str, type[models.Model]] = {
     "topics": Topic,
@@ -132,13 +138,34 @@ def _pending_twin(
 
 def _enqueue_confirmation(subscription_id: int) -> None:
     """A broker outage must not fail the sign-up that already committed: it is logged,
-    and the person can sign up again once RESEND_WINDOW has passed."""
+    and the digest run hands the confirmation over again later
+    (`confirmations_requeue`)."""
     from newsrooms.tasks import send_confirmation
 
+    Subscription.objects.filter(pk=subscription_id).update(confirmation_queued_at=timezone.now())
     try:
         send_confirmation.delay(subscription_id)
     except Exception as exc:  # noqa: BLE001 - any broker error; the sign-up is saved
         logger.warning("Could not enqueue the confirmation of %s (%s)", subscription_id, exc)
+
+
+def confirmations_requeue(*, now: datetime.datetime | None = None) -> int:
+    """Hand the confirmation of pending sign-ups over again when it was never accepted
+    by the SMTP server and its last hand-over is CONFIRMATION_REQUEUE_AFTER old (or
+    never happened). Only while the link would still work. Returns how many."""
+    now = now or timezone.now()
+    lost = Subscription.objects.filter(
+        state=SubscriptionState.PENDING,
+        confirmation_sent_at__isnull=True,
+        created_at__gte=now - datetime.timedelta(seconds=settings.FACTCHECK_CONFIRM_MAX_AGE),
+    ).filter(
+        models.Q(confirmation_queued_at__isnull=True)
+        | models.Q(confirmation_queued_at__lt=now - CONFIRMATION_REQUEUE_AFTER)
+    )
+    ids = list(lost.values_list("pk", flat=True)[:1000])
+    for subscription_id in ids:
+        _enqueue_confirmation(subscription_id)
+    return len(ids)
 
 
 def subscription_confirm(
@@ -200,6 +227,8 @@ def confirmation_send(subscription_id: int) -> bool:
     subscription = Subscription.objects.filter(pk=subscription_id).first()
     if subscription is None or subscription.state != SubscriptionState.PENDING:
         return False
+    if subscription.confirmation_sent_at is not None:
+        return False  # a redelivered or requeued task: the email went already
     ctx = {
         "subscription": subscription,
         "confirm_url": tokens.confirm_url(subscription.pk),
@@ -214,6 +243,7 @@ def confirmation_send(subscription_id: int) -> bool:
         logger.warning("Confirmation of %s refused for good: %r", subscription_id, exc)
         _bounce(subscription_id, f"{type(exc).__name__}: {exc}")
         return False
+    Subscription.objects.filter(pk=subscription_id).update(confirmation_sent_at=timezone.now())
     return True
 
 

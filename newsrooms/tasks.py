@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from factcheck.emails import TemporaryEmailError
-from newsrooms import digests
+from newsrooms import digests, subscriptions
 
 # Temporary SMTP failures are retried after 30 s, 60 s, 120 s, ... (at most 10 minutes,
 # jittered). A digest's attempt counter (digests.DIGEST_MAX_ATTEMPTS) bounds the
@@ -21,7 +21,9 @@ RUN_TIME_LIMIT = 600
     name="newsrooms.run_digests", soft_time_limit=RUN_SOFT_TIME_LIMIT, time_limit=RUN_TIME_LIMIT
 )
 def run_digests() -> int:
-    """Beat: extend the ledger, open the digests due, enqueue a send for each."""
+    """Beat: hand lost confirmation emails over again; extend the ledger, open the
+    digests due, enqueue a send for each."""
+    subscriptions.confirmations_requeue()
     return len(digests.digests_run(enqueue=send_digest.delay))
 
 
@@ -48,7 +50,4 @@ def send_digest(digest_id: int) -> bool:
 )
 def send_confirmation(subscription_id: int) -> object:
     """Send a pending subscription its confirmation email."""
-    # Imported here: the subscription services land in a parallel branch.
-    from newsrooms.subscriptions import confirmation_send
-
-    return confirmation_send(subscription_id)
+    return subscriptions.confirmation_send(subscription_id)
