@@ -8,6 +8,7 @@ process group) and SIGTERM to `make` must both leave no process behind.
 import html
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -53,6 +54,15 @@ def _get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
     except OSError:
         return 0, ""
+
+
+def _post(url: str, body: bytes, content_type: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
 
 
 def _wait_healthy(base: str, make: subprocess.Popen, log: Path) -> float:
@@ -160,6 +170,27 @@ def _check_published_demo(base: str) -> None:
     assert status == 200
 
 
+def _subscribe_through_the_worker(base: str, copy: Path, log: Path) -> None:
+    """A sign-up's confirmation email is printed by the worker (the console backend of
+    DEBUG), and its link confirms the subscription."""
+    address = "smoke-reader@example.org"
+    status, _body = _post(f"{base}/api/v1/subscriptions/",
+                          json.dumps({"email": address}).encode(), "application/json")  # fmt: skip
+    assert status == 202
+    link = re.compile(re.escape(base) + r"/subscriptions/confirm/[^/\s]+/")
+    deadline = time.monotonic() + 60
+    while not (found := link.search(log.read_text())) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert found, "the worker never printed the confirmation email"
+    status, _body = _post(found.group(0), b"", "application/x-www-form-urlencoded")
+    assert status == 200
+    check = f"from newsrooms.models import Subscription; print(Subscription.objects.get(email='{address}').state)"
+    out = subprocess.run([str(copy / ".venv" / "bin" / "python"), "manage.py", "shell", "-c", check],
+                         cwd=copy, env={**_env(0), "DEBUG": "true"}, capture_output=True, text=True,
+                         check=True, timeout=60)  # fmt: skip
+    assert out.stdout.strip().splitlines()[-1] == "active"
+
+
 def test_make_run_in_a_clean_copy_serves_the_demo_and_stops_cleanly(tmp_path):
     copy = tmp_path / "factcheck"
     _copy_project(copy)
@@ -176,6 +207,7 @@ def test_make_run_in_a_clean_copy_serves_the_demo_and_stops_cleanly(tmp_path):
         assert "olena" in output and "factcheck-demo" in output, "demo logins are printed"
         _check_published_demo(base)
         _triage_claim_through_worker(copy)
+        _subscribe_through_the_worker(base, copy, log)
         _stop_and_check_nothing_left(make, signal.SIGINT, to_group=True, copy=copy)
     finally:
         if make.poll() is None:
