@@ -1,7 +1,7 @@
 """Email digests against handing pre-rendered messages to the same SMTP server.
 
     .venv/bin/python -m bench.digest_throughput [--subscribers N] [--sizes 2500,5000]
-                                                [--rounds R] [--json FILE]
+                                                [--rounds R] [--json FILE] [--profile FILE]
 
 Needs PostgreSQL on 127.0.0.1:5432 (trust auth, user postgres): it uses the database
 `bench_digest` (BENCH_DATABASE_URL), creating and migrating it when missing and keeping
@@ -18,12 +18,19 @@ Each round, in a fresh Python process each (so that its peak RSS is its own):
 
 - phase A, digests: the ledger, digests and fan-out cursor are reset to "200 verdicts
   published, nothing fanned out, every subscriber due"; then timed: `ledger_extend()`,
-  `digests_open_due(now)` and `digest_send()` of every digest over one reused SMTP
-  connection: fan-out, building and handing every digest to the sink;
-- phase B, baseline: as many pre-rendered messages as phase A handed over, each of
-  phase A's mean size, sent with smtplib's `sendmail` over one connection to the same sink.
+  `digests_open_due(now)` and `digests_send(ids)` (one SMTP connection, one fragment
+  renderer): fan-out, building and handing every digest to the sink;
+- phase B, baseline (the target's): as many pre-rendered Django messages as phase A
+  handed over (`EmailMultiAlternatives`, text and HTML split as phase A's, of phase A's
+  mean size on the wire), all built before the clock starts, handed to Django's SMTP
+  backend over one connection (`get_connection().send_messages(...)`): the issue's
+  delivery path ("through Django's email backend over SMTP") minus making the digests;
+- phase C, floor (not the target): the same number of messages of the same size,
+  serialised once before the clock starts, sent with smtplib's `sendmail` over one
+  connection: SMTP alone, no per-message MIME work.
 
-Medians of R rounds (default 3) at N subscribers (default 10,000) and the ratio A / B.
+Medians of R rounds (default 3) at N subscribers (default 10,000), the ratio A / B (the
+target) and A / C (reported, not judged).
 Memory: the peak RSS of each phase's process, and tracemalloc's peak over phase A in one
 more run per size (tracing slows Python down, so that run is not timed); with
 `--sizes` the digest phase also runs at those numbers of subscribers (the others are

@@ -13,6 +13,9 @@ Three steps, each safe to run in several processes at once:
    subscription's `sent_seq` moves to the digest's last change). A crash between the SMTP
    server's accept and "sent" leaves it open: once the lease runs out it is sent again,
    with the same entries and the same Message-ID (at-least-once, recognisable).
+   `digests_send` (one process, many digests) leases and reads SEND_BATCH at a time but
+   still marks each sent right after its accept: a crash leaves the rest of the batch
+   leased and unsent, taken again when the lease runs out.
 """
 
 import datetime
@@ -420,7 +423,7 @@ def _entry_rows(digests: list[Digest]) -> dict[int, list[tuple]]:
     return out
 
 
-def digest_mark_sent(digest_id: int, **_unused: Any) -> None:
+def digest_mark_sent(digest_id: int) -> None:
     """The SMTP server accepted the digest: it and its entries are done. Two UPDATEs,
     no read: the digest's own UPDATE returns what the subscription's needs."""
     _digest_close(digest_id, DigestState.SENT, sent_at=timezone.now())
