@@ -418,6 +418,40 @@ def test_two_senders_of_one_digest_send_one_email(smtp_server, editor):
 
 
 @pytest.mark.django_db
+def test_crash_in_a_batch_resends_the_digest_in_flight_and_sends_the_rest_after_the_lease(
+    smtp_server, editor, settings, monkeypatch
+):
+    # digests_send leases a batch at once: a crash leaves the batch's other digests
+    # leased but unsent; nobody takes them before the lease ends, then each goes once.
+    settings.FACTCHECK_DIGEST_LEASE = 1
+    for n in range(3):
+        subscribe(f"reader{n}@example.org")
+    publish(editor, "Before the crash")
+
+    def crash(digest_id: int) -> None:
+        raise RuntimeError("worker killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(digests, "digest_mark_sent", crash)
+        with pytest.raises(RuntimeError):
+            digests.digests_run()
+    [first] = smtp_server.messages
+    assert Digest.objects.filter(state=DigestState.OPEN, locked_until__isnull=False).count() == 3
+
+    digests.digests_run()  # the leases still run
+    assert len(smtp_server.messages) == 1
+    time.sleep(1.1)
+    digests.digests_run()
+
+    assert Digest.objects.filter(state=DigestState.SENT).count() == 3
+    recipients = sorted(m["To"] for m in smtp_server.messages)
+    # The digest in flight went twice (same Message-ID), the other two once each.
+    assert recipients == sorted([first["To"], *(f"reader{n}@example.org" for n in range(3))])
+    resent = [m for m in smtp_server.messages[1:] if m["To"] == first["To"]]
+    assert [m["Message-ID"] for m in resent] == [first["Message-ID"]]
+
+
+@pytest.mark.django_db
 def test_crash_after_the_smtp_accept_resends_same_message_id_and_entries(
     smtp_server, editor, settings, monkeypatch
 ):
