@@ -15,6 +15,13 @@ class StrictCharField(serializers.CharField):
 
     default_error_messages = {"invalid": _("Not a valid string.")}
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        if not self.allow_blank and self.trim_whitespace:
+            # Whitespace alone is trimmed to "" and refused as blank: say so in the
+            # schema too (drf-spectacular turns the validator into `pattern`).
+            self.validators.append(RegexValidator(r"\S", _("This field may not be blank.")))
+
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
