@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, OperationalError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -278,126 +278,14 @@ def claim_triage(*, claim_id: int, actor: User | None = None) -> bool:
         return True
 
 
-# How many received claims one triage task takes in one transaction (docs/queue.md).
-TRIAGE_BATCH = 50
-
-
-class _BatchAbort(Exception):
-    """A batch cannot go on without waiting or refusing: it is rolled back (claims_triage_batch)."""
-
-
-def claims_triage_batch(*, first_id: int, limit: int = TRIAGE_BATCH) -> int:
-    """Triage claim `first_id` and up to `limit - 1` other received claims, oldest first,
-    in one transaction (docs/queue.md, "Batches"). Returns how many were triaged: 0 when
-    `first_id` is gone or already past received (a cheap no-op for a later message).
-
-    Other members are locked with SKIP LOCKED: a claim another worker holds is left to
-    it. The batch never waits for a lock while it holds many: a merge target locked
-    elsewhere (NOWAIT), or any refusal (database, validation), rolls the whole batch back, and
-    `first_id` alone is triaged by `claim_triage` (which may wait: it holds one row);
-    the other members go back to received and their own messages triage them."""
-    try:
-        with transaction.atomic():
-            return _triage_batch(first_id, limit)
-    except (_BatchAbort, DatabaseError, WorkflowError):
-        logger.info("Triage batch of claim %s rolled back; triaging it alone", first_id)
-        return int(claim_triage(claim_id=first_id))
-
-
-def _triage_batch(first_id: int, limit: int) -> int:
-    locked = Claim.objects.select_for_update(of=("self",)).select_related("claimant")
-    first = locked.filter(pk=first_id).first()
-    if first is None or first.status != ClaimStatus.RECEIVED:
-        return 0
-    others = (
-        list(
-            locked.select_for_update(of=("self",), skip_locked=True)
-            .filter(status=ClaimStatus.RECEIVED)
-            .exclude(pk=first_id)
-            .order_by("pk")[: limit - 1]
-        )
-        if limit > 1
-        else []
-    )
-    batch = sorted([first, *others], key=lambda claim: claim.pk)
-    if settings.FACTCHECK_TRIAGE_DELAY:
-        # Test-only: holds the row locks and the open transaction (see claim_triage).
-        time.sleep(settings.FACTCHECK_TRIAGE_DELAY)
-    roles = roles_of(None)
-    default_language = Claim._meta.get_field("language").get_default()
-    queued: list[Claim] = []
-    for claim in batch:
-        transition = check_transition("triage", claim.status, roles)
-        normalised = normalise_text(claim.text)
-        # Each claim is written before the next is compared: a later member can be a
-        # near-duplicate of an earlier one, exactly as if triaged one by one.
-        matches = find_near_duplicates(
-            claim_id=claim.pk, claimant_id=claim.claimant_id, normalised=normalised
-        )
-        if _triage_into_duplicate(claim, matches, None, nowait=True):
-            continue
-        now = timezone.now()
-        claim.priority = compute_priority(
-            normalised=normalised,
-            requests_count=claim.requests_count,
-            reach=claim.claimant.reach,
-            claim_date=claim.claim_date,
-            today=timezone.localdate(now),
-        )
-        claim.normalized_text = normalised
-        claim.language = language_for(claim.language, detect_language(claim.text), default_language)
-        claim.due_at = due_at_for(claim.priority, now)
-        claim.status = transition.target
-        claim.status_changed_at = now
-        # Fields are validated as in _apply; the check constraints are left to the
-        # database (an IntegrityError rolls the batch back, see above), which saves
-        # Django's query and savepoint per constraint.
-        try:
-            claim.full_clean(
-                exclude=list(_STABLE_FOREIGN_KEYS),
-                validate_unique=False,
-                validate_constraints=False,
-            )
-        except ValidationError:
-            raise _BatchAbort from None  # claim_triage reports it as it always has
-        claim.version += 1
-        claim.skip_history_when_saving = True
-        claim.save(update_fields=[*_TRIAGE_FIELDS, "version", "updated_at"])
-        del claim.skip_history_when_saving
-        claim._history_date = timezone.now()  # its audit row keeps its place in time
-        queued.append(claim)
-    # The audit rows of the queued claims in one INSERT: one "triage" row each, by the
-    # system, as `_save` writes them.
-    Claim.history.bulk_history_create(
-        queued, update=True, default_user=None, default_change_reason="triage"
-    )
-    return len(batch)
-
-
-_TRIAGE_FIELDS = (
-    "status",
-    "status_changed_at",
-    "normalized_text",
-    "language",
-    "priority",
-    "due_at",
-)
-
-
-def _triage_into_duplicate(
-    claim: Claim, matches: list[Match], actor: User | None, *, nowait: bool = False
-) -> bool:
+def _triage_into_duplicate(claim: Claim, matches: list[Match], actor: User | None) -> bool:
     """Merge `claim` into the best of its near-duplicates that is still a valid target
-    once locked (a concurrent action may have closed it). False when none is. With
-    `nowait`, a target locked by another transaction raises _BatchAbort."""
+    once locked (a concurrent action may have closed it). False when none is."""
     remaining = list(matches)
     while remaining:
         target_id = decide(remaining).target_id
         remaining = [match for match in remaining if match.claim_id != target_id]
-        try:
-            target = Claim.objects.select_for_update(nowait=nowait).filter(pk=target_id).first()
-        except OperationalError:
-            raise _BatchAbort from None
+        target = Claim.objects.select_for_update().filter(pk=target_id).first()
         if target is None or target.status not in MERGE_TARGET_STATES:
             continue
         claim_merge(actor=actor, claim=claim, into=target)
@@ -407,9 +295,16 @@ def _triage_into_duplicate(
 
 
 def _count_requests(target: Claim, added: int, actor: User | None) -> None:
+    fields = requests_counted(target, added)
+    reason = LINK if target.status == ClaimStatus.PUBLISHED else MERGE
+    _save(target, actor, reason, update_fields=fields)
+
+
+def requests_counted(target: Claim, added: int) -> list[str]:
     """The requests of a merged claim count on the claim that absorbed it: an open claim
     gains priority (and an earlier due time if its band rises), a published one records
-    the demand ("link": the submitter is answered with its fact-check)."""
+    the demand ("link": the submitter is answered with its fact-check). Changes `target`
+    in memory and returns the fields to save."""
     old = target.requests_count
     target.requests_count = old + added
     fields = ["requests_count", "updated_at"]
@@ -419,8 +314,7 @@ def _count_requests(target: Claim, added: int, actor: User | None) -> None:
         if target.due_at is not None:
             target.due_at = min(target.due_at, due_at_for(target.priority, timezone.now()))
             fields.append("due_at")
-    reason = LINK if target.status == ClaimStatus.PUBLISHED else MERGE
-    _save(target, actor, reason, update_fields=fields)
+    return fields
 
 
 def claim_take(*, actor: User, claim: Claim) -> Claim:

@@ -20,7 +20,7 @@ in Python. `trigram_similarity` is pg_trgm's algorithm, so both backends reach t
 same decisions (the suite runs the same cases on both).
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -133,22 +133,33 @@ def score_candidate(
 
 # --- The search ---------------------------------------------------------------------------
 
+Row = tuple[int, str, str, float]  # pk, status, normalised text, similarity
 
-def find_near_duplicates(*, claim_id: int, claimant_id: int, normalised: str) -> list[Match]:
+
+def find_near_duplicates(
+    *, claim_id: int, claimant_id: int, normalised: str, exclude: Collection[int] = ()
+) -> list[Match]:
     """The claims `normalised` (the text of claim `claim_id`, normalised) repeats, best
-    first. Received claims count only when older than this one: the first submission
-    survives, and two triages never wait on each other's rows."""
+    first, leaving out the claims in `exclude`. Received claims count only when older
+    than this one: the first submission survives, and two triages never wait on each
+    other's rows."""
     wanted = figures(normalised)
     base = (
         Claim.objects.filter(claimant_id=claimant_id, status__in=CANDIDATE_STATES)
         .exclude(pk=claim_id)
         .exclude(status=ClaimStatus.RECEIVED, pk__gt=claim_id)
     )
+    if exclude:
+        base = base.exclude(pk__in=list(exclude))
     if connection.vendor == "postgresql":
         rows = _postgresql_candidates(base, normalised, wanted)
     else:
         rows = _sqlite_candidates(base, normalised, wanted)
     rows += _unnormalised_candidates(base, normalised)
+    return _scored(rows, wanted)
+
+
+def _scored(rows: Iterable[Row], wanted: frozenset[str]) -> list[Match]:
     matches = (
         score_candidate(
             claim_id=pk, status=status, similarity=similarity, figures_a=wanted, text_b=text
@@ -158,7 +169,59 @@ def find_near_duplicates(*, claim_id: int, claimant_id: int, normalised: str) ->
     return sorted((m for m in matches if m), key=lambda m: (-m.score, m.claim_id))
 
 
-Row = tuple[int, str, str, float]
+@dataclass(frozen=True)
+class Probe:
+    """One claim of a triage batch, as `find_near_duplicates_many` looks it up."""
+
+    claim_id: int
+    claimant_id: int
+    normalised: str
+
+
+def find_near_duplicates_many(
+    probes: Sequence[Probe], *, exclude: Collection[int]
+) -> dict[int, list[Match]]:
+    """`find_near_duplicates` for each probe (by claim id), among the claims outside
+    `exclude` (the batch itself: its members are compared with each other in Python, see
+    claims.triage_batch). One statement for the whole batch on PostgreSQL; one search per
+    probe on SQLite, which has no round trips to save."""
+    if connection.vendor != "postgresql":
+        return {
+            probe.claim_id: find_near_duplicates(
+                claim_id=probe.claim_id,
+                claimant_id=probe.claimant_id,
+                normalised=probe.normalised,
+                exclude=exclude,
+            )
+            for probe in probes
+        }
+    rows: dict[int, list[Row]] = {probe.claim_id: [] for probe in probes}
+    by_id = {probe.claim_id: probe for probe in probes}
+    for probe_id, pk, status, text, similarity in _postgresql_candidates_many(probes, exclude):
+        if similarity is None:  # not normalised yet: normalised and scored here
+            text = normalise_text(text)
+            similarity = trigram_similarity(by_id[probe_id].normalised, text)
+        rows[probe_id].append((pk, status, text, similarity))
+    return {
+        probe_id: _scored(found, figures(by_id[probe_id].normalised))
+        for probe_id, found in rows.items()
+    }
+
+
+def batch_candidate_passes(normalised: str, wanted: frozenset[str], text: str) -> bool:
+    """Whether a claim of the same batch with normalised `text` would be among the
+    candidates the search returns for `normalised` (the filters of the backend's search,
+    without the CANDIDATE_LIMIT window). Figures are checked again by the score."""
+    if wanted:
+        return any(figure in text for figure in wanted)
+    if any(char in "0123456789" for char in text):
+        return False
+    prefixes = stems(normalised)
+    if not prefixes:
+        return True
+    if connection.vendor == "postgresql":  # to_tsquery's 'stem:*': a word's beginning
+        return any(word.startswith(tuple(prefixes)) for word in _words(text))
+    return any(stem in text for stem in prefixes)  # SQLite's LIKE '%stem%'
 
 
 def stems(normalised: str) -> list[str]:
@@ -244,3 +307,62 @@ def _unnormalised_candidates(base: QuerySet, normalised: str) -> list[Row]:
 def _with_similarity(rows: Iterable[tuple[int, str, str]], normalised: str) -> list[Row]:
     grams = trigrams(normalised)
     return [(pk, status, text, trigram_similarity(grams, text)) for pk, status, text in rows]
+
+
+# One statement for a whole batch: for each probe, the branches `find_near_duplicates`
+# runs as two queries, as the same SQL (the same filters, so the same index scans: the
+# trigram index for LIKE, the full-text one for the stems), joined by UNION ALL. Written
+# as SQL because compiling 2 x TRIAGE_BATCH ORM querysets per batch costs as much as the
+# round trips it saves; test_triage_pipeline checks the plan uses the indexes.
+_PROBE_SQL = """(
+    SELECT %s, c.id, c.status, c.normalized_text, similarity(c.normalized_text, %s)::float8
+    FROM {table} c
+    WHERE c.id IN (
+        SELECT x.id FROM {table} x
+        WHERE {common} AND x.normalized_text <> '' AND {search}
+        ORDER BY x.id DESC LIMIT %s
+    ) AND similarity(c.normalized_text, %s) >= %s
+)"""
+_UNNORMALISED_SQL = """(
+    SELECT %s, x.id, x.status, x.text, NULL::float8
+    FROM {table} x
+    WHERE {common} AND x.normalized_text = ''
+    ORDER BY x.id DESC LIMIT %s
+)"""
+# The claimant's candidates older than received probe, outside the batch.
+_COMMON_SQL = (
+    "x.claimant_id = %s AND x.status = ANY(%s) AND NOT x.id = ANY(%s)"
+    " AND NOT (x.status = %s AND x.id > %s)"
+)
+_WORDS_SQL = (
+    "NOT x.normalized_text ~ '[0-9]' AND to_tsvector('simple'::regconfig,"
+    " COALESCE(x.normalized_text, '')) @@ to_tsquery('simple'::regconfig, %s)"
+)
+
+
+def _postgresql_candidates_many(
+    probes: Sequence[Probe], exclude: Collection[int]
+) -> list[tuple[int, int, str, str, float | None]]:
+    table = connection.ops.quote_name(Claim._meta.db_table)
+    states = [str(state) for state in CANDIDATE_STATES]
+    excluded = list(exclude)
+    branches: list[str] = []
+    params: list[object] = []
+    for probe in probes:
+        common = [probe.claimant_id, states, excluded, str(ClaimStatus.RECEIVED), probe.claim_id]
+        wanted = sorted(figures(probe.normalised))
+        if wanted:
+            search = "(" + " OR ".join(["x.normalized_text LIKE %s"] * len(wanted)) + ")"
+            search_params: list[object] = [f"%{figure}%" for figure in wanted]
+        elif prefixes := stems(probe.normalised):
+            search, search_params = _WORDS_SQL, [" | ".join(f"{s}:*" for s in prefixes)]
+        else:
+            search, search_params = "NOT x.normalized_text ~ '[0-9]'", []
+        branches.append(_PROBE_SQL.format(table=table, common=_COMMON_SQL, search=search))
+        params += [probe.claim_id, probe.normalised, *common, *search_params]
+        params += [CANDIDATE_LIMIT, probe.normalised, TRIGRAM_RECALL]
+        branches.append(_UNNORMALISED_SQL.format(table=table, common=_COMMON_SQL))
+        params += [probe.claim_id, *common, UNNORMALISED_LIMIT]
+    with connection.cursor() as cursor:
+        cursor.execute("\nUNION ALL\n".join(branches), params)
+        return cursor.fetchall()
