@@ -315,24 +315,35 @@ def _with_similarity(rows: Iterable[tuple[int, str, str]], normalised: str) -> l
 # as SQL because compiling 2 x TRIAGE_BATCH ORM querysets per batch costs as much as the
 # round trips it saves; test_triage_pipeline checks the plan uses the indexes.
 _PROBE_SQL = """(
-    SELECT %s, c.id, c.status, c.normalized_text, similarity(c.normalized_text, %s)::float8
-    FROM {table} c
-    WHERE c.id IN (
-        SELECT x.id FROM {table} x
+    SELECT * FROM (
+        SELECT %s, x.id, x.status, x.normalized_text,
+               similarity(x.normalized_text, %s)::float8 AS score
+        FROM {table} x
         WHERE {common} AND x.normalized_text <> '' AND {search}
         ORDER BY x.id DESC LIMIT %s
-    ) AND similarity(c.normalized_text, %s) >= %s
+    ) newest WHERE score >= %s
 )"""
+# The claims not normalised yet need no search index (the partial index
+# claim_unnormalised_idx on the claimant serves them): one LATERAL branch for all probes,
+# so PostgreSQL plans it once instead of once per probe.
 _UNNORMALISED_SQL = """(
-    SELECT %s, x.id, x.status, x.text, NULL::float8
-    FROM {table} x
-    WHERE {common} AND x.normalized_text = ''
-    ORDER BY x.id DESC LIMIT %s
+    SELECT p.probe, x.id, x.status, x.text, NULL::float8
+    FROM unnest(%s::bigint[], %s::bigint[]) AS p(probe, claimant)
+    CROSS JOIN LATERAL (
+        SELECT x.id, x.status, x.text FROM {table} x
+        WHERE x.claimant_id = p.claimant AND x.normalized_text = ''
+          AND x.status IN ({states}) AND x.id NOT IN ({batch})
+          AND NOT (x.status = '{received}' AND x.id > p.probe)
+        ORDER BY x.id DESC LIMIT %s
+    ) x
 )"""
-# The claimant's candidates older than received probe, outside the batch.
+# The claimant's candidates, outside the batch, received ones only when older. The
+# states and the batch's ids are written into the statement once (`{states}`, `{batch}`):
+# bound again for each of the 2 x TRIAGE_BATCH branches, psycopg spent more time
+# adapting the same arrays than PostgreSQL spent running the statement.
 _COMMON_SQL = (
-    "x.claimant_id = %s AND x.status = ANY(%s) AND NOT x.id = ANY(%s)"
-    " AND NOT (x.status = %s AND x.id > %s)"
+    "x.claimant_id = %s AND x.status IN ({states}) AND x.id NOT IN ({batch})"
+    " AND NOT (x.status = '{received}' AND x.id > %s)"
 )
 _WORDS_SQL = (
     "NOT x.normalized_text ~ '[0-9]' AND to_tsvector('simple'::regconfig,"
@@ -344,12 +355,17 @@ def _postgresql_candidates_many(
     probes: Sequence[Probe], exclude: Collection[int]
 ) -> list[tuple[int, int, str, str, float | None]]:
     table = connection.ops.quote_name(Claim._meta.db_table)
-    states = [str(state) for state in CANDIDATE_STATES]
-    excluded = list(exclude)
+    literals = {
+        # Literals from code only: the states are ClaimStatus's values, the ids integers.
+        "states": ", ".join(f"'{state.value}'" for state in CANDIDATE_STATES),
+        "batch": ", ".join(str(int(pk)) for pk in sorted(exclude)) or "NULL",
+        "received": ClaimStatus.RECEIVED.value,
+    }
+    common_sql = _COMMON_SQL.format(**literals)
     branches: list[str] = []
     params: list[object] = []
     for probe in probes:
-        common = [probe.claimant_id, states, excluded, str(ClaimStatus.RECEIVED), probe.claim_id]
+        common = [probe.claimant_id, probe.claim_id]
         wanted = sorted(figures(probe.normalised))
         if wanted:
             search = "(" + " OR ".join(["x.normalized_text LIKE %s"] * len(wanted)) + ")"
@@ -358,11 +374,11 @@ def _postgresql_candidates_many(
             search, search_params = _WORDS_SQL, [" | ".join(f"{s}:*" for s in prefixes)]
         else:
             search, search_params = "NOT x.normalized_text ~ '[0-9]'", []
-        branches.append(_PROBE_SQL.format(table=table, common=_COMMON_SQL, search=search))
+        branches.append(_PROBE_SQL.format(table=table, common=common_sql, search=search))
         params += [probe.claim_id, probe.normalised, *common, *search_params]
-        params += [CANDIDATE_LIMIT, probe.normalised, TRIGRAM_RECALL]
-        branches.append(_UNNORMALISED_SQL.format(table=table, common=_COMMON_SQL))
-        params += [probe.claim_id, *common, UNNORMALISED_LIMIT]
+        params += [CANDIDATE_LIMIT, TRIGRAM_RECALL]
+    branches.append(_UNNORMALISED_SQL.format(table=table, **literals))
+    params += [[p.claim_id for p in probes], [p.claimant_id for p in probes], UNNORMALISED_LIMIT]
     with connection.cursor() as cursor:
         cursor.execute("\nUNION ALL\n".join(branches), params)
         return cursor.fetchall()
