@@ -207,6 +207,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Celery's Django fixup closes every database connection around every task unless this
+# is set; it then closes them once per this many tasks, and factcheck/celery.py closes
+# broken or expired ones (CONN_MAX_AGE) after each task, as Django does per request.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Named queues (DESIGN.md): intake triage, general work, email, webhooks, and `fetch`
 # for anything that touches the internet, kept apart so it cannot starve the rest.
