@@ -26,6 +26,7 @@ import datetime
 import json
 import os
 import random
+import secrets
 import signal
 import statistics
 import subprocess
@@ -109,7 +110,10 @@ def claim_texts(count: int, claimant_ids: list[int], seed: int = 7) -> list[tupl
 def bench_env(redis_url: str) -> dict[str, str]:
     return dict(
         os.environ,
-        DEBUG="true",
+        # As on a server: with DEBUG on, Django keeps the SQL of every statement in
+        # memory (up to 9,000, with their values interpolated) and formats each one.
+        DEBUG="false",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         DATABASE_URL=f"{PG_SERVER}/{DB_NAME}",
         REDIS_URL=redis_url,
         FACTCHECK_EXTRA_TASK_MODULES="bench.tasks",
