@@ -309,11 +309,12 @@ def _with_similarity(rows: Iterable[tuple[int, str, str]], normalised: str) -> l
     return [(pk, status, text, trigram_similarity(grams, text)) for pk, status, text in rows]
 
 
-# One statement for a whole batch: for each probe, the branches `find_near_duplicates`
-# runs as two queries, as the same SQL (the same filters, so the same index scans: the
-# trigram index for LIKE, the full-text one for the stems), joined by UNION ALL. Written
-# as SQL because compiling 2 x TRIAGE_BATCH ORM querysets per batch costs as much as the
-# round trips it saves; test_triage_pipeline checks the plan uses the indexes.
+# One statement for a whole batch, joined by UNION ALL: for each probe, the candidate
+# query of `find_near_duplicates` with the probe's own values (the same filters, so the
+# same index scans: the trigram index for LIKE, the full-text one for the stems), and one
+# branch for every probe's claims not normalised yet. Written as SQL because compiling
+# an ORM queryset per probe cost as much as the round trips the batch saves;
+# test_triage_batch checks the plan uses the indexes.
 _PROBE_SQL = """(
     SELECT * FROM (
         SELECT %s, x.id, x.status, x.normalized_text,
@@ -332,18 +333,18 @@ _UNNORMALISED_SQL = """(
     CROSS JOIN LATERAL (
         SELECT x.id, x.status, x.text FROM {table} x
         WHERE x.claimant_id = p.claimant AND x.normalized_text = ''
-          AND x.status IN ({states}) AND x.id NOT IN ({batch})
-          AND NOT (x.status = '{received}' AND x.id > p.probe)
+          AND x.status IN ({states}) AND {outside}
+          AND x.id <> p.probe AND NOT (x.status = '{received}' AND x.id > p.probe)
         ORDER BY x.id DESC LIMIT %s
     ) x
 )"""
 # The claimant's candidates, outside the batch, received ones only when older. The
-# states and the batch's ids are written into the statement once (`{states}`, `{batch}`):
-# bound again for each of the 2 x TRIAGE_BATCH branches, psycopg spent more time
+# states and the batch's ids are written into the statement once (`{states}`, `{outside}`):
+# bound again for each probe's branch, psycopg spent more time
 # adapting the same arrays than PostgreSQL spent running the statement.
 _COMMON_SQL = (
-    "x.claimant_id = %s AND x.status IN ({states}) AND x.id NOT IN ({batch})"
-    " AND NOT (x.status = '{received}' AND x.id > %s)"
+    "x.claimant_id = %s AND x.status IN ({states}) AND {outside}"
+    " AND x.id <> %s AND NOT (x.status = '{received}' AND x.id > %s)"
 )
 _WORDS_SQL = (
     "NOT x.normalized_text ~ '[0-9]' AND to_tsvector('simple'::regconfig,"
@@ -358,14 +359,16 @@ def _postgresql_candidates_many(
     literals = {
         # Literals from code only: the states are ClaimStatus's values, the ids integers.
         "states": ", ".join(f"'{state.value}'" for state in CANDIDATE_STATES),
-        "batch": ", ".join(str(int(pk)) for pk in sorted(exclude)) or "NULL",
+        "outside": f"x.id NOT IN ({', '.join(str(int(pk)) for pk in sorted(exclude))})"
+        if exclude
+        else "TRUE",
         "received": ClaimStatus.RECEIVED.value,
     }
     common_sql = _COMMON_SQL.format(**literals)
     branches: list[str] = []
     params: list[object] = []
     for probe in probes:
-        common = [probe.claimant_id, probe.claim_id]
+        common = [probe.claimant_id, probe.claim_id, probe.claim_id]
         wanted = sorted(figures(probe.normalised))
         if wanted:
             search = "(" + " OR ".join(["x.normalized_text LIKE %s"] * len(wanted)) + ")"

@@ -215,12 +215,13 @@ def test_the_batch_search_is_served_by_the_search_indexes():
 
 
 @pytest.mark.django_db
-def test_the_batch_search_finds_what_the_single_search_finds():
+@pytest.mark.parametrize("excluding", [True, False], ids=["the-batch", "nothing"])
+def test_the_batch_search_finds_what_the_single_search_finds(excluding):
     received_ids, _ = a_desk_of_claims()
     # Older received claims outside the probes are found not normalised yet.
     claims = list(Claim.objects.filter(pk__in=received_ids[5:25]).order_by("pk"))
     probes = [Probe(c.pk, c.claimant_id, normalise_text(c.text)) for c in claims]
-    batch = {c.pk for c in claims}
+    batch = {c.pk for c in claims} if excluding else set()
 
     found = find_near_duplicates_many(probes, exclude=batch)
 
