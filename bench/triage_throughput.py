@@ -272,6 +272,11 @@ def make_received_claims(count: int, claimant_ids: list[int], seed: int) -> list
         for claimant_id, text in claim_texts(count, claimant_ids, seed)
     ]
     created = Claim.objects.bulk_create(claims, batch_size=1000)
+    with connection.cursor() as cursor:
+        # What autovacuum does within a minute of a bulk insert in a running system:
+        # without statistics the planner takes N received claims for a handful and
+        # sorts all of them for every batch (docs/BENCHMARKS.md).
+        cursor.execute("ANALYZE claims_claim")
     return [claim.pk for claim in created]
 
 

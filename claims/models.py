@@ -195,6 +195,11 @@ class Claim(models.Model):
             # The reconciler and the deadline sweeps: claims in a state for too long.
             models.Index(fields=["status", "status_changed_at"], name="claim_status_age_idx"),
             models.Index(fields=["status", "due_at"], name="claim_status_due_idx"),
+            # Triage batches take the oldest received claims: read in id order from this
+            # small index instead of every received claim sorted (claims.triage_batch).
+            models.Index(
+                fields=["id"], condition=Q(status=ClaimStatus.RECEIVED), name="claim_received_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -15,6 +15,7 @@ import copy
 import dataclasses
 import logging
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -71,6 +72,22 @@ _WRITTEN_FIELDS = (
 _NOT_VALIDATED = ("claimant", "assignee", "created_by", "duplicate_of")
 
 
+# The ids of the claims this process triaged in committed batches, oldest first: the
+# messages of a batch's other members follow it in the queue and are answered from here
+# without a query. A claim never returns to received, so a remembered id never goes
+# stale (only restoring the database to an earlier point while workers run could reuse
+# an id: restart the workers after a restore). At most REMEMBERED ids, about 1 MB.
+REMEMBERED = 10_000
+_triaged: OrderedDict[int, None] = OrderedDict()
+
+
+def _remember(claim_ids: list[int]) -> None:
+    for claim_id in claim_ids:
+        _triaged[claim_id] = None
+    while len(_triaged) > REMEMBERED:
+        _triaged.popitem(last=False)
+
+
 class _BatchAbort(Exception):
     """The batch cannot go on without waiting or without a refusal: roll it back."""
 
@@ -85,9 +102,10 @@ def claims_triage_batch(*, first_id: int, limit: int = TRIAGE_BATCH) -> int:
     elsewhere (NOWAIT), or any refusal (database, validation), rolls the whole batch back,
     and `first_id` alone is triaged by `claim_triage` (which may wait: it holds one row);
     the other members go back to received and their own messages triage them."""
-    # Most messages find their claim triaged by an earlier batch: one plain read, no
-    # transaction, no lock. A claim that is received here is checked again under lock.
-    if not _still_received(first_id):
+    # Most messages find their claim triaged by an earlier batch: this process's memory
+    # of its own batches answers, or else one plain read, no transaction, no lock. A
+    # claim that is received here is checked again under lock.
+    if first_id in _triaged or not _still_received(first_id):
         return 0
     try:
         with transaction.atomic():
@@ -129,6 +147,8 @@ def _triage_batch(first_id: int, limit: int) -> int:
         # Test-only: holds the row locks and the open transaction (see claim_triage).
         time.sleep(settings.FACTCHECK_TRIAGE_DELAY)
     _Batch(batch).triage()
+    triaged = [claim.pk for claim in batch]
+    transaction.on_commit(lambda: _remember(triaged))
     return len(batch)
 
 

@@ -234,3 +234,39 @@ def test_the_batch_search_finds_what_the_single_search_finds(excluding):
         )
         assert found[probe.claim_id] == single
     assert any(found.values())
+
+
+def test_a_process_answers_the_messages_of_its_own_committed_batches_from_memory(
+    transactional_db, django_assert_num_queries
+):
+    first = received(SHOIGU_TROOPS)
+    second = received(SHOIGU_OTHER_FIGURE)
+    assert triage_batch.claims_triage_batch(first_id=first.pk) == 2  # committed
+
+    with django_assert_num_queries(0):
+        assert triage_batch.claims_triage_batch(first_id=second.pk) == 0
+    assert Claim.objects.get(pk=second.pk).status == S.QUEUED
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_batch_is_not_remembered():
+    claim = received(SHOIGU_TROOPS)
+    try:
+        with transaction.atomic():
+            assert triage_batch.claims_triage_batch(first_id=claim.pk) == 1
+            raise _Rollback
+    except _Rollback:
+        pass
+
+    assert claim.pk not in triage_batch._triaged
+    assert triage_batch.claims_triage_batch(first_id=claim.pk) == 1
+
+
+def test_the_memory_of_triaged_claims_keeps_the_newest_ids_only(monkeypatch):
+    monkeypatch.setattr(triage_batch, "REMEMBERED", 3)
+    monkeypatch.setattr(triage_batch, "_triaged", triage_batch.OrderedDict())
+
+    triage_batch._remember([1, 2])
+    triage_batch._remember([3, 4, 5])
+
+    assert list(triage_batch._triaged) == [3, 4, 5]
