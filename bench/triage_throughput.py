@@ -1,6 +1,6 @@
 """Triage throughput against a no-op task, one worker, the same broker, the same run.
 
-    .venv/bin/python -m bench.triage_throughput [--claims N] [--repeats R]
+    .venv/bin/python -m bench.triage_throughput [--claims N] [--repeats R] [--no-analyze]
 
 Creates a PostgreSQL database (`bench_factcheck` on 127.0.0.1:5432, user postgres) and
 an embedded Redis on a unix socket under /tmp/bench-redis, then runs R rounds of:
@@ -9,15 +9,16 @@ an embedded Redis on a unix socket under /tmp/bench-redis, then runs R rounds of
   worker runs; then one worker starts and the time from its first message to an empty
   queue (no message waiting, none unacknowledged) is taken;
 - phase B (triage): N received claims bulk-inserted (templated texts, 200 claimants,
-  about 5% re-submissions of an earlier claim) and one `claims.triage` message each,
-  published while no worker runs; then the same worker command, timed from its first
-  message until no claim is `received`.
+  about 5% re-submissions of an earlier claim), the table analysed (as autovacuum
+  would; not with --no-analyze), and one `claims.triage` message each, published while
+  no worker runs; then the same worker command, timed from its first message until no
+  claim is `received`.
 
 The worker is `celery -A factcheck worker -Q intake,default --concurrency 1` (prefork,
 one pool process, plus --without-gossip/--without-mingle/--without-heartbeat) for
-both phases. Its pool process's RSS is sampled with psutil during each drain. Prints a
-table of medians and a JSON summary; stops every process and drops the database at the
-end, also on error or Ctrl-C.
+both phases, with DEBUG off as on a server. Its pool process's RSS is sampled with
+psutil during each drain. Prints a table of medians and a JSON summary; stops every
+process and drops the database at the end, also on error or Ctrl-C.
 """
 
 import argparse
@@ -249,7 +250,9 @@ def make_claimants() -> list[int]:
     return list(Claimant.objects.values_list("pk", flat=True))
 
 
-def make_received_claims(count: int, claimant_ids: list[int], seed: int) -> list[int]:
+def make_received_claims(
+    count: int, claimant_ids: list[int], seed: int, analyze: bool = True
+) -> list[int]:
     """What claim_register saves (a received claim), inserted in bulk: the benchmark
     times triage, not the API. The 'create' audit rows are not written."""
     from django.db import connection
@@ -272,11 +275,12 @@ def make_received_claims(count: int, claimant_ids: list[int], seed: int) -> list
         for claimant_id, text in claim_texts(count, claimant_ids, seed)
     ]
     created = Claim.objects.bulk_create(claims, batch_size=1000)
-    with connection.cursor() as cursor:
-        # What autovacuum does within a minute of a bulk insert in a running system:
-        # without statistics the planner takes N received claims for a handful and
-        # sorts all of them for every batch (docs/BENCHMARKS.md).
-        cursor.execute("ANALYZE claims_claim")
+    if analyze:
+        with connection.cursor() as cursor:
+            # What autovacuum does within a minute of a bulk insert in a running system:
+            # without statistics the planner takes N received claims for a handful
+            # (docs/BENCHMARKS.md); --no-analyze measures that case.
+            cursor.execute("ANALYZE claims_claim")
     return [claim.pk for claim in created]
 
 
@@ -296,7 +300,7 @@ def rss_summary(samples: list[tuple[float, float]]) -> dict[str, float]:
 # --- The run ----------------------------------------------------------------------------
 
 
-def run(count: int, repeats: int, log: Path) -> dict:
+def run(count: int, repeats: int, log: Path, analyze: bool = True) -> dict:
     import redis
     from django.db.models import Count
 
@@ -313,7 +317,7 @@ def run(count: int, repeats: int, log: Path) -> dict:
         print(f"round {round_no + 1} no-op:  {noop.rate(count):8.1f}/s", flush=True)
 
         client.flushdb()
-        ids = make_received_claims(count, claimant_ids, seed=round_no)
+        ids = make_received_claims(count, claimant_ids, seed=round_no, analyze=analyze)
         publish(app, "claims.triage", ids)
         received = Claim.objects.filter(status=ClaimStatus.RECEIVED)
         triage = drain(os.environ, log, client, count, received.count)
@@ -369,6 +373,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--claims", type=int, default=10_000, help="messages per phase")
     parser.add_argument("--repeats", type=int, default=3, help="rounds of both phases")
     parser.add_argument("--json", type=Path, help="also write the full result here")
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="do not ANALYZE the claims after inserting them (statistics left stale)",
+    )
     args = parser.parse_args(argv)
 
     from factcheck import embedded_redis
@@ -383,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
             import django
 
             django.setup()
-            result = run(args.claims, args.repeats, log)
+            result = run(args.claims, args.repeats, log, analyze=args.analyze)
     finally:
         embedded_redis.stop(redis_process)
     report(result)

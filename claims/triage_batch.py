@@ -20,6 +20,7 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from claims import services
@@ -132,16 +133,7 @@ def _triage_batch(first_id: int, limit: int) -> int:
     first = locked.filter(pk=first_id).first()
     if first is None or first.status != ClaimStatus.RECEIVED:
         return 0
-    others = (
-        list(
-            locked.select_for_update(of=("self",), skip_locked=True)
-            .filter(status=ClaimStatus.RECEIVED)
-            .exclude(pk=first_id)
-            .order_by("pk")[: limit - 1]
-        )
-        if limit > 1
-        else []
-    )
+    others = list(oldest_received(first_id, limit - 1)) if limit > 1 else []
     batch = sorted([first, *others], key=lambda claim: claim.pk)
     if settings.FACTCHECK_TRIAGE_DELAY:
         # Test-only: holds the row locks and the open transaction (see claim_triage).
@@ -150,6 +142,19 @@ def _triage_batch(first_id: int, limit: int) -> int:
     triaged = [claim.pk for claim in batch]
     transaction.on_commit(lambda: _remember(triaged))
     return len(batch)
+
+
+def oldest_received(first_id: int, count: int) -> QuerySet[Claim]:
+    """The other members of a batch: the oldest `count` received claims but `first_id`,
+    locked, skipping those another transaction holds (read in id order from the partial
+    index claim_received_idx)."""
+    return (
+        Claim.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("claimant")
+        .filter(status=ClaimStatus.RECEIVED)
+        .exclude(pk=first_id)
+        .order_by("pk")[:count]
+    )
 
 
 class _Batch:

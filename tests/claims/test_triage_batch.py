@@ -28,7 +28,7 @@ from tests.claims.test_triage_pipeline import (
     on_postgresql,
     received,
 )
-from tests.factories import ClaimantFactory, VerdictFactory
+from tests.factories import ClaimantFactory, ClaimFactory, VerdictFactory
 
 S = ClaimStatus
 
@@ -270,3 +270,21 @@ def test_the_memory_of_triaged_claims_keeps_the_newest_ids_only(monkeypatch):
     triage_batch._remember([3, 4, 5])
 
     assert list(triage_batch._triaged) == [3, 4, 5]
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_the_oldest_received_claims_are_read_from_the_partial_index():
+    """A batch's other members come from claim_received_idx in id order, not from every
+    received claim sorted: with thousands waiting, that was 7-14 ms per batch."""
+    claimant = received(SHOIGU_TROOPS).claimant
+    triaged = [ClaimFactory.build(claimant=claimant, status=S.QUEUED) for _ in range(3000)]
+    waiting = [ClaimFactory.build(claimant=claimant, status=S.RECEIVED) for _ in range(1500)]
+    Claim.objects.bulk_create(triaged + waiting)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE claims_claim")
+
+    plan = triage_batch.oldest_received(waiting[0].pk, 49).explain()
+
+    assert "claim_received_idx" in plan, plan
+    assert "Sort" not in plan, plan
