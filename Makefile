@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test chromium smoke lint format clean wrk bench-api bench-digests
+.PHONY: run test chromium smoke lint format clean wrk bench-api bench-digests bench-triage
 
 run: $(STAMP)
 	exec $(PY) -m factcheck.run
@@ -28,6 +28,12 @@ wrk:
 
 bench-api: $(STAMP) wrk
 	exec $(PY) -m bench.api_throughput $(BENCH_ARGS)
+
+# The triage benchmark (docs/BENCHMARKS.md, docs/queue.md): one worker draining N triage
+# messages against N no-op messages. Creates and drops the database bench_factcheck;
+# BENCH_ARGS="--claims 500 --repeats 1" is a quick run.
+bench-triage: $(STAMP)
+	exec $(PY) -m bench.triage_throughput $(BENCH_ARGS)
 
 # The digest benchmark (docs/BENCHMARKS.md): fan-out, building and sending every digest
 # to an SMTP sink against sending pre-rendered messages of the same size to it. Creates
