@@ -1,6 +1,8 @@
 """Newsroom personas and their tokens."""
 
 import secrets
+import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -37,3 +39,14 @@ def fresh_ip() -> str:
     in Redis across tests, so each test limits its own addresses."""
     groups = [secrets.token_hex(2) for _ in range(4)]
     return "2001:db8::" + ":".join(groups)
+
+
+@pytest.fixture
+def steady_rate_clock(monkeypatch):
+    """The rate limit's clock held in the middle of the current hour: its fixed windows
+    (a minute, an hour) never end between a test's requests, which would reset the
+    count and let a request through that the test expects refused."""
+    from newsrooms.api import throttling
+
+    middle = time.time() // 3600 * 3600 + 1800
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=lambda: middle))

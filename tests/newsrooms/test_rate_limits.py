@@ -12,7 +12,9 @@ from tests.newsrooms.conftest import bearer, fresh_ip
 RATINGS = "/api/v1/ratings/"
 
 
-# Hour-long windows, so that a test never straddles the end of one.
+# Hour-long windows, and the clock held in the middle of one: a test never straddles
+# the end of a window.
+pytestmark = pytest.mark.usefixtures("steady_rate_clock")
 
 
 def assert_throttled(response) -> None:

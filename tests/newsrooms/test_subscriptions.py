@@ -271,7 +271,7 @@ def test_a_body_that_is_not_json_is_refused(client):
     assert not Subscription.objects.exists()
 
 
-def test_anonymous_signups_are_rate_limited(api, settings, smtp_server):
+def test_anonymous_signups_are_rate_limited(api, settings, smtp_server, steady_rate_clock):
     settings.FACTCHECK_ANON_RATE = "2/min"
 
     statuses = [api({"email": f"reader{n}@example.org"}).status_code for n in range(3)]
@@ -362,7 +362,7 @@ def test_page_refuses_bad_input_with_the_field_named_and_writes_nothing(smtp_ser
     assert smtp_server.messages == []
 
 
-def test_page_signups_count_against_the_anonymous_rate(settings, smtp_server):
+def test_page_signups_count_against_the_anonymous_rate(settings, smtp_server, steady_rate_clock):
     settings.FACTCHECK_ANON_RATE = "2/min"
     browser = Client(REMOTE_ADDR=fresh_ip())
 
