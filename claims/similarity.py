@@ -208,15 +208,15 @@ def find_near_duplicates_many(
     }
 
 
-def batch_candidate_passes(normalised: str, wanted: frozenset[str], text: str) -> bool:
+def batch_candidate_passes(wanted: frozenset[str], prefixes: list[str], text: str) -> bool:
     """Whether a claim of the same batch with normalised `text` would be among the
-    candidates the search returns for `normalised` (the filters of the backend's search,
-    without the CANDIDATE_LIMIT window). Figures are checked again by the score."""
+    candidates the search returns for a text with figures `wanted` and stems `prefixes`
+    (the filters of the backend's search, without the CANDIDATE_LIMIT window). Figures
+    are checked again by the score."""
     if wanted:
         return any(figure in text for figure in wanted)
     if any(char in "0123456789" for char in text):
         return False
-    prefixes = stems(normalised)
     if not prefixes:
         return True
     if connection.vendor == "postgresql":  # to_tsquery's 'stem:*': a word's beginning

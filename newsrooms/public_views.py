@@ -8,6 +8,7 @@ from a mail client with no cookie. Whoever could forge such a POST holds the tok
 could send it themselves.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -87,26 +88,32 @@ def _bad_link(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscription_confirm_page(request: HttpRequest, token: str) -> HttpResponse:
-    subscription = _subscription(token, tokens.CONFIRM)
-    if subscription is None:
-        return _bad_link(request)
-    if request.method == "POST":
-        subscription = subscription_confirm(subscription_id=subscription.pk)
-        if subscription is None:
-            return _bad_link(request)
-    context = {"subscription": subscription, "states": SubscriptionState}
-    return _token_page(request, "confirm.html", context)
+    return _signed_link_page(request, token, tokens.CONFIRM, subscription_confirm, "confirm.html")
 
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscription_unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
-    subscription = _subscription(token, tokens.UNSUBSCRIBE)
+    return _signed_link_page(
+        request, token, tokens.UNSUBSCRIBE, subscription_unsubscribe, "unsubscribe.html"
+    )
+
+
+def _signed_link_page(
+    request: HttpRequest,
+    token: str,
+    purpose: str,
+    act: Callable[..., Subscription | None],
+    template: str,
+) -> HttpResponse:
+    """A link from an email: GET shows the page and changes nothing; POST does what the
+    link is for (`act`); a tampered, expired or unknown token gets 400."""
+    subscription = _subscription(token, purpose)
     if subscription is None:
         return _bad_link(request)
     if request.method == "POST":
-        subscription = subscription_unsubscribe(subscription_id=subscription.pk)
+        subscription = act(subscription_id=subscription.pk)
         if subscription is None:
             return _bad_link(request)
     context = {"subscription": subscription, "states": SubscriptionState}
-    return _token_page(request, "unsubscribe.html", context)
+    return _token_page(request, template, context)

@@ -71,3 +71,24 @@ def login(browser, site):
 def screenshot(page, name: str, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
+
+
+@pytest.fixture
+def reader(browser):
+    """A visitor's browser: no login; `reader(javascript=False)` for one without scripts
+    (the public pages must not need them)."""
+    contexts = []
+
+    def _reader(viewport=None, javascript: bool = True):
+        context = browser.new_context(
+            viewport=viewport or {"width": 1280, "height": 900},
+            locale="en-GB",
+            java_script_enabled=javascript,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _reader
+    for context in contexts:
+        context.close()

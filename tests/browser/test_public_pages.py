@@ -31,26 +31,6 @@ def demo_factcheck():
     return max(publications, key=richness)
 
 
-@pytest.fixture
-def reader(browser):
-    """A visitor's browser: no login, scripts off (the pages must not need them)."""
-    contexts = []
-
-    def _reader(viewport=None, javascript: bool = True):
-        context = browser.new_context(
-            viewport=viewport or {"width": 1280, "height": 900},
-            locale="en-GB",
-            java_script_enabled=javascript,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _reader
-    for context in contexts:
-        context.close()
-
-
 def axe_violations(page) -> list[str]:
     results = Axe().run(page)
     return [

@@ -14,25 +14,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def reader(browser):
-    contexts = []
-
-    def _reader(viewport=None, javascript: bool = True):
-        context = browser.new_context(
-            viewport=viewport or {"width": 1280, "height": 900},
-            locale="en-GB",
-            java_script_enabled=javascript,
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _reader
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
 def mail(smtp_server, eager_tasks):
     """The confirmation task runs in the live server's thread and mails the SMTP sink."""
     return smtp_server

@@ -26,6 +26,7 @@ from tests.claims.test_triage_pipeline import (
     history,
     lukashenko,
     on_postgresql,
+    only_the_search_indexes,
     received,
 )
 from tests.factories import ClaimantFactory, ClaimFactory, VerdictFactory
@@ -191,15 +192,7 @@ def test_the_batch_search_is_served_by_the_search_indexes():
     batch sends: each probe's branch can use the trigram or the full-text index."""
     figures_claim = received(SHOIGU_REWORDED)
     words_claim = received(LUKASHENKO, claimant=lukashenko())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'claims_claim' AND indexname "
-            "NOT IN ('claims_claim_pkey', 'claim_normalized_trgm_idx', 'claim_normalized_fts_idx')"
-        )
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
+    only_the_search_indexes()
     probes = [
         Probe(c.pk, c.claimant_id, normalise_text(c.text)) for c in (figures_claim, words_claim)
     ]

@@ -100,6 +100,20 @@ def history(claim: Claim) -> list[tuple[str | None, str]]:
     ]
 
 
+def only_the_search_indexes() -> None:
+    """For this transaction: the claims table without its other indexes, and only bitmap
+    scans allowed, so a plan shows whether a query can use the search indexes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'claims_claim' AND indexname "
+            "NOT IN ('claims_claim_pkey', 'claim_normalized_trgm_idx', 'claim_normalized_fts_idx')"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")  # no walking the primary key
+
+
 # --- Normalising --------------------------------------------------------------------------
 
 
@@ -711,15 +725,7 @@ def test_the_candidate_query_is_served_by_the_search_index(text, index):
     scans allowed, the planner must use them; on real tables it picks them over the claimant's
     foreign-key index when a claimant has many claims."""
     new = received(text)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'claims_claim' AND indexname "
-            "NOT IN ('claims_claim_pkey', 'claim_normalized_trgm_idx', 'claim_normalized_fts_idx')"
-        )
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")  # no walking the primary key
+    only_the_search_indexes()
     with CaptureQueriesContext(connection) as queries:
         find_near_duplicates(
             claim_id=new.pk, claimant_id=new.claimant_id, normalised=normalise_text(text)

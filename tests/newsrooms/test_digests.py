@@ -127,6 +127,19 @@ def sent_digests_holding(entry: DigestEntry) -> int:
     ).count()
 
 
+def run_crashing_after_the_accept(monkeypatch) -> None:
+    """A digest run whose worker dies after the SMTP server accepted the first message
+    and before the ledger was updated."""
+
+    def crash(digest_id: int) -> None:
+        raise RuntimeError("worker killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(digests, "digest_mark_sent", crash)
+        with pytest.raises(RuntimeError):
+            digests.digests_run()
+
+
 def to_whom(sink) -> list[str]:
     return sorted(r for recipients in sink.recipients for r in recipients)
 
@@ -428,13 +441,7 @@ def test_crash_in_a_batch_resends_the_digest_in_flight_and_sends_the_rest_after_
         subscribe(f"reader{n}@example.org")
     publish(editor, "Before the crash")
 
-    def crash(digest_id: int) -> None:
-        raise RuntimeError("worker killed")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(digests, "digest_mark_sent", crash)
-        with pytest.raises(RuntimeError):
-            digests.digests_run()
+    run_crashing_after_the_accept(monkeypatch)
     [first] = smtp_server.messages
     assert Digest.objects.filter(state=DigestState.OPEN, locked_until__isnull=False).count() == 3
 
@@ -459,13 +466,7 @@ def test_crash_after_the_smtp_accept_resends_same_message_id_and_entries(
     subscribe()
     publish(editor, "Before the crash")
 
-    def crash(digest_id: int) -> None:
-        raise RuntimeError("worker killed")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(digests, "digest_mark_sent", crash)
-        with pytest.raises(RuntimeError):
-            digests.digests_run()
+    run_crashing_after_the_accept(monkeypatch)
     [first] = smtp_server.messages
     digest = Digest.objects.get()
     assert digest.state == DigestState.OPEN
