@@ -27,19 +27,16 @@ NEWEST_SQL = (
 
 def change_event_record(*, claim: Claim, type: ChangeType, document: str | None) -> ChangeEvent:
     """Write the event inside the caller's transaction and number it after commit."""
-    return change_events_record([(claim, type, document)])[0]
+    return change_events_record([ChangeEvent(claim=claim, type=type, document=document)])[0]
 
 
-def change_events_record(
-    changes: list[tuple[Claim, ChangeType, str | None]],
-) -> list[ChangeEvent]:
-    """Write several events in one INSERT (a batch of publications) and number them all
-    with one sequencer run after commit."""
+def change_events_record(changes: list[ChangeEvent]) -> list[ChangeEvent]:
+    """Write several (unsaved) events in one INSERT (a batch of publications) and number
+    them all with one sequencer run after commit."""
     now = timezone.now()
-    events = ChangeEvent.objects.bulk_create(
-        ChangeEvent(claim=claim, type=type, document=document, at=now)
-        for claim, type, document in changes
-    )
+    for event in changes:
+        event.at = now
+    events = ChangeEvent.objects.bulk_create(changes)
     if events:
         _sequence_on_commit()
     return events

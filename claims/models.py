@@ -459,6 +459,12 @@ class ChangeEvent(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="change_events")
     # The fact-check document as it was published (JSON text); null for a withdrawal.
     document = models.TextField(null=True, blank=True)
+    # The hash chain (PublishedVersion): the version this event published, and the one
+    # before it; a withdrawal carries the last published version's hash as previous.
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
+    previous_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    # Public: why a fact-check was withdrawn (empty for other events).
+    reason = models.TextField(_("reason"), blank=True)
     at = models.DateTimeField(_("at"))
     sequenced_at = models.DateTimeField(null=True, blank=True)
 
@@ -484,3 +490,36 @@ class ChangeSequencer(models.Model):
 
     def __str__(self) -> str:
         return f"sequencer at {self.last_seq}"
+
+
+class PublishedVersion(models.Model):
+    """One published version of a fact-check exactly as it was published: its canonical
+    document (RFC 8785 JSON), the SHA-256 of that document and the hash of the version
+    before it, which the document includes, so the versions of a claim form a chain.
+
+    Rows are written once, when a verdict is approved, and never changed: a database
+    trigger refuses any UPDATE (migration 0010). `verify_publications` recomputes the
+    chain and compares it with the verdict rows and the Publication."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="published_versions")
+    verdict = models.OneToOneField(
+        Verdict, on_delete=models.CASCADE, related_name="published_version"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    document = models.TextField(_("document"))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    previous_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    published_at = models.DateTimeField(_("published at"))
+
+    class Meta:
+        ordering = ["claim", "number"]
+        verbose_name = _("published version")
+        verbose_name_plural = _("published versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "number"], name="published_version_number_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} v{self.number} {self.content_hash[:12]}"

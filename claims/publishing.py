@@ -11,13 +11,14 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import rfc8785
 from django.conf import settings
 from django.db.models import Max, Min, Prefetch
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from claims.changelog import change_event_record, change_events_record
+from claims.changelog import change_events_record
 from claims.claimreview import claimreview_build, claimreview_problems
 from claims.models import (
     ChangeEvent,
@@ -25,6 +26,7 @@ from claims.models import (
     Claim,
     Publication,
     PublicationTopic,
+    PublishedVersion,
     Rating,
     Verdict,
     VerdictStatus,
@@ -64,22 +66,29 @@ def _rating(rating: Rating, bounds: tuple[int, int]) -> dict[str, Any]:
     }
 
 
-def fact_check_document(
-    claim: Claim, approved: list[Verdict], bounds: tuple[int, int]
+def _version_body(
+    claim: Claim, verdict: Verdict, previous: dict[str, Any] | None, bounds: tuple[int, int]
 ) -> dict[str, Any]:
-    """The public document (field names are the contract in DESIGN.md). `approved` is
-    the claim's approved verdicts, oldest first; the last one is the fact-check."""
-    current = approved[-1]
+    """The public document of one version, without `history` and `content_hash` (the
+    part its hash covers). Field names are the contract in DESIGN.md. What earlier
+    versions said (the first publication date, the corrections and their ratings
+    before) is read from `previous`, the document of the version before as it was
+    published, never from today's rows."""
     slug = publication_slug(claim)
     claimant = claim.claimant
-    corrections = [
-        {
-            "at": _iso(later.approved_at),
-            "note": later.correction_note,
-            "previous_rating": {"slug": earlier.rating.slug, "label": earlier.rating.label},
-        }
-        for earlier, later in zip(approved, approved[1:], strict=False)
-    ]
+    corrections = []
+    if previous is not None:
+        corrections = [
+            *previous["corrections"],
+            {
+                "at": _iso(verdict.approved_at),
+                "note": verdict.correction_note,
+                "previous_rating": {
+                    "slug": previous["rating"]["slug"],
+                    "label": previous["rating"]["label"],
+                },
+            },
+        ]
     return {
         "id": claim.pk,
         "url": _absolute(reverse("api-claim-detail", kwargs={"pk": claim.pk})),
@@ -96,9 +105,9 @@ def fact_check_document(
             for a in claim.appearances.all()
         ],
         "claim_date": _iso(claim.claim_date),
-        "rating": _rating(current.rating, bounds),
-        "summary": current.summary,
-        "explanation": current.explanation,
+        "rating": _rating(verdict.rating, bounds),
+        "summary": verdict.summary,
+        "explanation": verdict.explanation,
         "evidence": [
             {
                 "url": e.url,
@@ -111,22 +120,83 @@ def fact_check_document(
         ],
         "topics": [{"slug": t.slug, "name": t.name} for t in claim.topics.all()],
         "language": claim.language,
-        "published_at": _iso(approved[0].approved_at),
-        "updated_at": _iso(current.approved_at),
-        "version": len(approved),
+        "published_at": previous["published_at"] if previous else _iso(verdict.approved_at),
+        "updated_at": _iso(verdict.approved_at),
+        "version": previous["version"] + 1 if previous else 1,
+        "previous_hash": previous_hash_of(previous),
         "corrections": corrections,
-        "history": [
-            {
-                "version": number,
-                "published_at": _iso(v.approved_at),
-                "rating": {"slug": v.rating.slug, "label": v.rating.label},
-                "summary": v.summary,
-            }
-            for number, v in enumerate(approved, start=1)
-        ],
         "claimreview_url": _absolute(reverse("api-claim-claimreview", kwargs={"pk": claim.pk})),
         "public_url": _absolute(public_path(claim.pk, slug)),
     }
+
+
+# Fields of the public document that its content hash does not cover: the list of
+# versions (which carries the hashes) and the hash itself.
+UNHASHED_FIELDS = ("history", "content_hash")
+
+
+def canonical(body: dict[str, Any]) -> bytes:
+    """RFC 8785 canonical JSON: the bytes a version's SHA-256 is taken of. A newsroom
+    gets the same bytes from the document it downloaded (docs/api.md)."""
+    return rfc8785.dumps({k: v for k, v in body.items() if k not in UNHASHED_FIELDS})
+
+
+def content_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def previous_hash_of(previous: dict[str, Any] | None) -> str | None:
+    return content_hash(previous) if previous is not None else None
+
+
+def version_new(
+    claim: Claim, verdict: Verdict, previous: PublishedVersion | None, bounds: tuple[int, int]
+) -> PublishedVersion:
+    """The next link of the claim's chain for an approved verdict (unsaved)."""
+    before = json.loads(previous.document) if previous is not None else None
+    body = _version_body(claim, verdict, before, bounds)
+    return PublishedVersion(
+        claim=claim,
+        verdict=verdict,
+        number=body["version"],
+        document=canonical(body).decode(),
+        content_hash=content_hash(body),
+        previous_hash=previous.content_hash if previous is not None else "",
+        published_at=verdict.approved_at,
+    )
+
+
+def history_entry(version: PublishedVersion) -> dict[str, Any]:
+    body = json.loads(version.document)
+    return {
+        "version": version.number,
+        "published_at": body["updated_at"],
+        "rating": {"slug": body["rating"]["slug"], "label": body["rating"]["label"]},
+        "summary": body["summary"],
+        "content_hash": version.content_hash,
+        "previous_hash": version.previous_hash or None,
+    }
+
+
+def fact_check_document(versions: list[PublishedVersion]) -> dict[str, Any]:
+    """The public document: the newest version's, with its hash and every version."""
+    return {
+        **json.loads(versions[-1].document),
+        "content_hash": versions[-1].content_hash,
+        "history": [history_entry(v) for v in versions],
+    }
+
+
+def versions_complete(claim: Claim, bounds: tuple[int, int]) -> list[PublishedVersion]:
+    """The claim's published versions, oldest first, with a new (unsaved) link for each
+    approved verdict that has none yet: the one just approved, or every version of a
+    claim published before versions were kept (rendered from today's rows then)."""
+    versions = list(claim.stored_versions)
+    done = {v.verdict_id for v in versions}
+    for verdict in claim.approved:
+        if verdict.pk not in done:
+            versions.append(version_new(claim, verdict, versions[-1] if versions else None, bounds))
+    return versions
 
 
 def dumps(data: Any) -> str:
@@ -144,13 +214,21 @@ def _claims_for_render(claim_ids: Iterable[int]):
             "topics",
             "claimant__aliases",
             Prefetch("verdicts", queryset=approved.order_by("version"), to_attr="approved"),
+            Prefetch(
+                "published_versions",
+                queryset=PublishedVersion.objects.order_by("number"),
+                to_attr="stored_versions",
+            ),
         )
     )
 
 
-def _publication_row(claim: Claim, bounds: tuple[int, int]) -> tuple[Publication, list[str]]:
+def _publication_row(
+    claim: Claim, bounds: tuple[int, int]
+) -> tuple[Publication, list[str], list[PublishedVersion]]:
     """Render one claim; refuse (WorkflowError) when its ClaimReview breaks the rules."""
-    document = fact_check_document(claim, claim.approved, bounds)
+    versions = versions_complete(claim, bounds)
+    document = fact_check_document(versions)
     claimreview = claimreview_build(document, claimant_kind=claim.claimant.kind)
     problems = claimreview_problems(claimreview)
     if problems:
@@ -168,23 +246,32 @@ def _publication_row(claim: Claim, bounds: tuple[int, int]) -> tuple[Publication
         version=document["version"],
         document=text,
         claimreview=dumps(claimreview),
-        etag=hashlib.sha256(text.encode()).hexdigest()[:32],
+        etag=document_etag(text),
         rating=document["rating"]["slug"],
         claimant=claim.claimant.slug,
         language=claim.language,
         search_text=" ".join(
             [claim.claim_reviewed, claim.text, document["summary"], claim.claimant.name, aliases]
         ),
-        published_at=claim.approved[0].approved_at,
-        updated_at=claim.approved[-1].approved_at,
+        published_at=versions[0].published_at,
+        updated_at=versions[-1].published_at,
     )
-    return publication, [t["slug"] for t in document["topics"]]
+    new_versions = [v for v in versions if v.pk is None]
+    return publication, [t["slug"] for t in document["topics"]], new_versions
 
 
-def publications_render(claim_ids: Iterable[int]) -> list[tuple[Publication, list[str], str]]:
+def document_etag(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+Rendered = tuple[Publication, list[str], str, list[PublishedVersion]]
+
+
+def publications_render(claim_ids: Iterable[int]) -> list[Rendered]:
     """Render the publications of published claims (any number, a few queries for all).
-    Returns (unsaved publication, topic slugs, change type) per claim; a claim that is
-    public already keeps its row (and so its place in the list) and logs a correction."""
+    Returns (unsaved publication, topic slugs, change type, new versions) per claim; a
+    claim that is public already keeps its row (and so its place in the list) and logs
+    a correction."""
     claim_ids = list(claim_ids)
     bounds = rating_scale_bounds()
     existing = dict(
@@ -192,27 +279,43 @@ def publications_render(claim_ids: Iterable[int]) -> list[tuple[Publication, lis
     )
     out = []
     for claim in _claims_for_render(claim_ids):
-        publication, topics = _publication_row(claim, bounds)
+        publication, topics, versions = _publication_row(claim, bounds)
         publication.pk = existing.get(claim.pk)
         change = ChangeType.CORRECTED if publication.pk else ChangeType.PUBLISHED
-        out.append((publication, topics, change))
+        out.append((publication, topics, change, versions))
     return out
 
 
-def publications_store(rendered: list[tuple[Publication, list[str], str]]) -> None:
-    """Save rendered publications and their change events (caller's transaction)."""
-    updated = [p for p, _topics, _type in rendered if p.pk is not None]
+def publications_store(rendered: list[Rendered]) -> None:
+    """Save rendered publications, their new versions and their change events (caller's
+    transaction)."""
+    PublishedVersion.objects.bulk_create(v for *_rest, versions in rendered for v in versions)
+    updated = [p for p, *_rest in rendered if p.pk is not None]
     for publication in updated:
         publication.save(force_update=True)
     PublicationTopic.objects.filter(publication__in=updated).delete()
     # bulk_create sets primary keys on PostgreSQL and SQLite alike (RETURNING).
-    Publication.objects.bulk_create([p for p, _topics, _type in rendered if p.pk is None])
+    Publication.objects.bulk_create([p for p, *_rest in rendered if p.pk is None])
     PublicationTopic.objects.bulk_create(
         PublicationTopic(publication=p, topic=slug)
-        for p, topics, _type in rendered
+        for p, topics, *_rest in rendered
         for slug in topics
     )
-    change_events_record([(p.claim, change, p.document) for p, _topics, change in rendered])
+    change_events_record([_event(p, change) for p, _topics, change, _versions in rendered])
+
+
+def _event(publication: Publication, change: str) -> ChangeEvent:
+    document = json.loads(publication.document)
+    corrections = document["corrections"]
+    return ChangeEvent(
+        claim=publication.claim,
+        type=change,
+        document=publication.document,
+        content_hash=document["content_hash"],
+        previous_hash=document["previous_hash"] or "",
+        # A correction's public note; a first publication has none.
+        reason=corrections[-1]["note"] if change == ChangeType.CORRECTED and corrections else "",
+    )
 
 
 def publication_publish(claim: Claim) -> Publication:
@@ -230,4 +333,15 @@ def publication_withdraw(claim: Claim) -> None:
     keeps its shape and a poller that already read them gets the withdrawal next."""
     Publication.objects.filter(claim=claim).delete()
     ChangeEvent.objects.filter(claim=claim).exclude(document=None).update(document=None)
-    change_event_record(claim=claim, type=ChangeType.WITHDRAWN, document=None)
+    last = claim.published_versions.order_by("-number").first()
+    change_events_record(
+        [
+            ChangeEvent(
+                claim=claim,
+                type=ChangeType.WITHDRAWN,
+                document=None,
+                previous_hash=last.content_hash if last else "",
+                reason=claim.status_note,
+            )
+        ]
+    )
