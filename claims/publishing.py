@@ -15,6 +15,7 @@ import rfc8785
 from django.conf import settings
 from django.db.models import Max, Min, Prefetch
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -66,7 +67,7 @@ def _rating(rating: Rating, bounds: tuple[int, int]) -> dict[str, Any]:
     }
 
 
-def _version_body(
+def version_body(
     claim: Claim, verdict: Verdict, previous: dict[str, Any] | None, bounds: tuple[int, int]
 ) -> dict[str, Any]:
     """The public document of one version, without `history` and `content_hash` (the
@@ -154,7 +155,7 @@ def version_new(
 ) -> PublishedVersion:
     """The next link of the claim's chain for an approved verdict (unsaved)."""
     before = json.loads(previous.document) if previous is not None else None
-    body = _version_body(claim, verdict, before, bounds)
+    body = version_body(claim, verdict, before, bounds)
     return PublishedVersion(
         claim=claim,
         verdict=verdict,
@@ -345,3 +346,19 @@ def publication_withdraw(claim: Claim) -> None:
             )
         ]
     )
+
+
+def publication_preview(claim: Claim) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """What approving the claim's proposed verdict would publish, rendered as the
+    approval would (nothing is saved), and the document published now (None for a
+    first publication). The approval page shows both and their differences."""
+    rendered = _claims_for_render([claim.pk]).get()
+    proposed = rendered.verdicts.filter(status=VerdictStatus.PROPOSED).first()
+    if proposed is None:
+        raise WorkflowError("invalid", _("This claim has no proposed verdict."))
+    proposed.approved_at = timezone.now()
+    bounds = rating_scale_bounds()
+    versions = list(rendered.stored_versions)
+    versions.append(version_new(rendered, proposed, versions[-1] if versions else None, bounds))
+    current = fact_check_document(versions[:-1]) if len(versions) > 1 else None
+    return fact_check_document(versions), current

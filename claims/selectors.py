@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -181,3 +182,86 @@ def claim_recent_history(claim: Claim, *, limit: int = 5) -> list[HistoryRow]:
             )
         )
     return rows
+
+
+# --- What an approval publishes -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+def _by_key(items: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
+    return {item[key]: item for item in items}
+
+
+def _listed_changes(label: str, before: list[dict], after: list[dict], key: str) -> list[Change]:
+    """Added, removed and edited items of a list of the document (sources,
+    appearances), matched by `key` (their URL)."""
+    old, new = _by_key(before, key), _by_key(after, key)
+    changes = []
+    for url in new.keys() - old.keys():
+        changes.append(Change(f"{label}: " + str(_("added")), "", url))
+    for url in old.keys() - new.keys():
+        changes.append(Change(f"{label}: " + str(_("removed")), url, ""))
+    for url in new.keys() & old.keys():
+        if old[url] != new[url]:
+            edited = [f for f in new[url] if new[url][f] != old[url].get(f)]
+            changes.append(
+                Change(
+                    f"{label}: " + str(_("edited")) + f" ({', '.join(edited)})",
+                    "; ".join(str(old[url].get(f)) for f in edited),
+                    "; ".join(str(new[url][f]) for f in edited),
+                )
+            )
+    return sorted(changes, key=lambda c: (c.label, c.before, c.after))
+
+
+def document_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Change]:
+    """What a new version changes in a published fact-check, field by field."""
+    scalar = [
+        (_("rating"), lambda d: d["rating"]["label"]),
+        (_("summary"), lambda d: d["summary"]),
+        (_("explanation"), lambda d: d["explanation"]),
+        (_("claim as made"), lambda d: d["claim"]),
+        (_("claim reviewed"), lambda d: d["claim_reviewed"]),
+        (_("claimant"), lambda d: d["claimant"]["name"]),
+        (_("claim date"), lambda d: d["claim_date"] or ""),
+        (_("language"), lambda d: d["language"]),
+        (_("topics"), lambda d: ", ".join(t["name"] for t in d["topics"])),
+    ]
+    changes = [
+        Change(str(label), get(before), get(after))
+        for label, get in scalar
+        if get(before) != get(after)
+    ]
+    changes += _listed_changes(str(_("source")), before["evidence"], after["evidence"], "url")
+    changes += _listed_changes(
+        str(_("appearance")), before["appearances"], after["appearances"], "url"
+    )
+    return changes
+
+
+def claim_approval_preview(claim: Claim, user: AbstractBaseUser) -> dict[str, Any]:
+    """The approval page's context: the fact-check as it will be published, what
+    changed since the published version, and why approval would be refused, if it
+    would (the service decides again when the editor confirms)."""
+    from claims.policy import approve_refusal, proposed_verdict
+    from claims.publishing import publication_preview
+    from claims.workflow import WorkflowError
+    from reviewers.roles import roles_of
+
+    refusal = approve_refusal(claim, user, roles_of(user), proposed_verdict(claim))
+    try:
+        preview, current = publication_preview(claim)
+    except WorkflowError as problem:
+        return {"preview": None, "preview_problem": problem.message}
+    return {
+        "preview_problem": refusal.message if refusal else None,
+        "preview": preview,
+        "published": current,
+        "preview_changes": document_changes(current, preview) if current else None,
+    }

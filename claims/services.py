@@ -30,6 +30,14 @@ from claims.models import (
     Verdict,
     VerdictStatus,
 )
+from claims.policy import (
+    approve_refusal,
+    content_refusal,
+    draft_refusal,
+    evidence_refusal,
+    propose_refusal,
+    require,
+)
 from claims.publishing import publication_publish, publication_withdraw
 from claims.similarity import Match, find_near_duplicates
 from claims.triage import (
@@ -97,13 +105,20 @@ def _save(
     obj.save(update_fields=update_fields)
 
 
-def _locked_claim(claim_id: int) -> Claim:
+def _locked_claim(claim_id: int, version: int | None = None) -> Claim:
+    """The claim row, locked for the transaction. With `version` (the version a page
+    showed), refuse with `stale` when the claim changed since: nothing is overwritten."""
     try:
-        return Claim.objects.select_for_update().get(pk=claim_id)
+        claim = Claim.objects.select_for_update().get(pk=claim_id)
     except Claim.DoesNotExist:
         raise WorkflowError(
             "invalid", _("Claim %(id)s does not exist.") % {"id": claim_id}
         ) from None
+    if version is not None and claim.version != version:
+        raise WorkflowError(
+            "stale", _("This claim changed since the page was opened. Nothing was done.")
+        )
+    return claim
 
 
 # Foreign keys a transition leaves unchanged are not validated again: each would cost an
@@ -120,13 +135,15 @@ def _apply(
     guard: Callable[[Claim, frozenset[Role]], None] | None = None,
     effect: Callable[[Claim], None] | None = None,
     locked: Claim | None = None,
+    version: int | None = None,
     **changes: Any,
 ) -> Claim:
     """Run one transition: lock, check the table and the guard, apply, save, audit.
     `locked` is the claim row when the caller already holds its lock in this
-    transaction (triage): it is not read and locked a second time."""
+    transaction (triage): it is not read and locked a second time. `version` is the
+    claim version the actor saw (see `_locked_claim`)."""
     with transaction.atomic():
-        claim = locked if locked is not None else _locked_claim(claim_id)
+        claim = locked if locked is not None else _locked_claim(claim_id, version)
         roles = roles_of(actor)
         transition = check_transition(name, claim.status, roles)
         if guard:
@@ -194,7 +211,9 @@ def claim_create(
     return claim
 
 
-def claim_register(*, actor: User | None, claim: Claim) -> Claim:
+def claim_register(
+    *, actor: User | None, claim: Claim, topics: Iterable[Topic] | None = None
+) -> Claim:
     """Save an unsaved claim (built by a service or an admin form) as received and send
     its triage when the transaction commits. `actor` None is the system (API, import)."""
     from claims.tasks import triage
@@ -208,6 +227,8 @@ def claim_register(*, actor: User | None, claim: Claim) -> Claim:
     with transaction.atomic():
         _validate(claim)
         _save(claim, actor, "create")
+        if topics is not None:
+            claim.topics.set(list(topics))
         claim_id = claim.pk
         # On commit, never inside the transaction: the worker must find the row.
         transaction.on_commit(lambda: _enqueue_triage(triage, claim_id))
@@ -317,11 +338,11 @@ def requests_counted(target: Claim, added: int) -> list[str]:
     return fields
 
 
-def claim_take(*, actor: User, claim: Claim) -> Claim:
-    return _apply(name="take", actor=actor, claim_id=claim.pk, assignee=actor)
+def claim_take(*, actor: User, claim: Claim, version: int | None = None) -> Claim:
+    return _apply(name="take", actor=actor, claim_id=claim.pk, version=version, assignee=actor)
 
 
-def claim_assign(*, actor: User, claim: Claim, assignee: User) -> Claim:
+def claim_assign(*, actor: User, claim: Claim, assignee: User, version: int | None = None) -> Claim:
     def guard(_claim: Claim, _roles: frozenset[Role]) -> None:
         if not roles_of(assignee) & {Role.REVIEWER, Role.EDITOR}:
             raise WorkflowError(
@@ -335,7 +356,12 @@ def claim_assign(*, actor: User, claim: Claim, assignee: User) -> Claim:
 
     with transaction.atomic():
         claim = _apply(
-            name="assign", actor=actor, claim_id=claim.pk, guard=guard, assignee=assignee
+            name="assign",
+            actor=actor,
+            claim_id=claim.pk,
+            guard=guard,
+            version=version,
+            assignee=assignee,
         )
         if actor is None or actor.pk != assignee.pk:
             # The email is owed in the same transaction: sent once, after commit.
@@ -343,25 +369,26 @@ def claim_assign(*, actor: User, claim: Claim, assignee: User) -> Claim:
     return claim
 
 
-def _must_be_assignee(actor: User) -> Callable[[Claim, frozenset[Role]], None]:
-    def guard(claim: Claim, roles: frozenset[Role]) -> None:
-        if claim.assignee_id != actor.pk:
-            raise WorkflowError("forbidden", _("Only the claim's assignee can do this."))
-
-    return guard
-
-
 def verdict_save_draft(
-    *, actor: User, claim: Claim, rating: Rating, summary: str, explanation: str
+    *,
+    actor: User,
+    claim: Claim,
+    rating: Rating,
+    summary: str,
+    explanation: str,
+    version: int | None = None,
 ) -> Verdict:
-    """Create or update the draft verdict of a claim under review (the assignee's)."""
+    """Create or update the draft verdict of a claim under review. The draft belongs
+    to its author and the claim's assignee (claims.policy); whoever saves it becomes
+    its author, as the one who last wrote its words."""
     with transaction.atomic():
-        locked = _locked_claim(claim.pk)
-        if locked.status != ClaimStatus.IN_REVIEW:
+        locked = _locked_claim(claim.pk, version)
+        draft = _open_verdict(locked)
+        if draft is not None and draft.status != VerdictStatus.DRAFT:
             raise WorkflowError(
-                "illegal_transition", _("Only a claim in review has a draft verdict.")
+                "frozen", _("A proposed verdict cannot be changed: send it back first.")
             )
-        _must_be_assignee(actor)(locked, roles_of(actor))
+        require(draft_refusal(locked, actor, roles_of(actor), draft))
         return _upsert_open_verdict(
             locked, actor, rating, summary, explanation, VerdictStatus.DRAFT
         )
@@ -382,14 +409,24 @@ def _upsert_open_verdict(
 
 
 def claim_propose(
-    *, actor: User, claim: Claim, rating: Rating, summary: str, explanation: str
+    *,
+    actor: User,
+    claim: Claim,
+    rating: Rating,
+    summary: str,
+    explanation: str,
+    version: int | None = None,
 ) -> Verdict:
     """The assignee proposes a verdict; an editor other than them must approve it."""
     _require_text("summary", summary)
     _require_text("explanation", explanation)
+
+    def guard(locked: Claim, roles: frozenset[Role]) -> None:
+        require(propose_refusal(locked, actor, roles))
+
     with transaction.atomic():
         locked = _apply(
-            name="propose", actor=actor, claim_id=claim.pk, guard=_must_be_assignee(actor)
+            name="propose", actor=actor, claim_id=claim.pk, guard=guard, version=version
         )
         return _upsert_open_verdict(
             locked, actor, rating, summary, explanation, VerdictStatus.PROPOSED
@@ -403,13 +440,14 @@ def _proposed_verdict(claim: Claim) -> Verdict:
     return verdict
 
 
-def claim_approve(*, actor: User, claim: Claim) -> Verdict:
-    """Approve the proposed verdict and publish it. Four eyes: never its own author."""
+def claim_approve(*, actor: User, claim: Claim, version: int | None = None) -> Verdict:
+    """Approve the proposed verdict and publish it. Four eyes: never its own author;
+    and only with a summary and its sources (claims.policy.approve_refusal)."""
     approved: list[Verdict] = []
 
     def guard(locked: Claim, roles: frozenset[Role]) -> None:
-        if _proposed_verdict(locked).author_id == actor.pk:
-            raise WorkflowError("four_eyes", _("You cannot approve a verdict you wrote yourself."))
+        proposed = locked.verdicts.select_for_update().filter(status=VerdictStatus.PROPOSED)
+        require(approve_refusal(locked, actor, roles, proposed.first()))
 
     def effect(locked: Claim) -> None:
         verdict = _proposed_verdict(locked)
@@ -422,11 +460,13 @@ def claim_approve(*, actor: User, claim: Claim) -> Verdict:
         # approval, and the change event commits with the verdict or not at all.
         publication_publish(locked)
 
-    _apply(name="approve", actor=actor, claim_id=claim.pk, guard=guard, effect=effect)
+    _apply(
+        name="approve", actor=actor, claim_id=claim.pk, guard=guard, effect=effect, version=version
+    )
     return approved[0]
 
 
-def claim_send_back(*, actor: User, claim: Claim, note: str) -> Claim:
+def claim_send_back(*, actor: User, claim: Claim, note: str, version: int | None = None) -> Claim:
     note = _require_text("note", note)
 
     def effect(locked: Claim) -> None:
@@ -435,10 +475,10 @@ def claim_send_back(*, actor: User, claim: Claim, note: str) -> Claim:
         verdict.review_note = note
         _save(verdict, actor, "send_back")
 
-    return _apply(name="send_back", actor=actor, claim_id=claim.pk, effect=effect)
+    return _apply(name="send_back", actor=actor, claim_id=claim.pk, effect=effect, version=version)
 
 
-def claim_correct(*, actor: User, claim: Claim, note: str) -> Verdict:
+def claim_correct(*, actor: User, claim: Claim, note: str, version: int | None = None) -> Verdict:
     """Reopen a published fact-check. The published verdict stays public until the
     correction (a new version carrying the public note) is approved."""
     note = _require_text("note", note)
@@ -460,27 +500,30 @@ def claim_correct(*, actor: User, claim: Claim, note: str) -> Verdict:
         drafts.append(draft)
 
     # The assignee keeps the claim; an editor may reassign it afterwards.
-    _apply(name="correct", actor=actor, claim_id=claim.pk, effect=effect)
+    _apply(name="correct", actor=actor, claim_id=claim.pk, effect=effect, version=version)
     return drafts[0]
 
 
-def claim_withdraw(*, actor: User, claim: Claim, reason: str) -> Claim:
+def claim_withdraw(*, actor: User, claim: Claim, reason: str, version: int | None = None) -> Claim:
     reason = _require_text("reason", reason)
     return _apply(
         name="withdraw",
         actor=actor,
         claim_id=claim.pk,
+        version=version,
         status_note=reason,
         effect=publication_withdraw,
     )
 
 
-def claim_reject(*, actor: User, claim: Claim, reason: str) -> Claim:
+def claim_reject(*, actor: User, claim: Claim, reason: str, version: int | None = None) -> Claim:
     reason = _require_text("reason", reason)
-    return _apply(name="reject", actor=actor, claim_id=claim.pk, status_note=reason)
+    return _apply(
+        name="reject", actor=actor, claim_id=claim.pk, version=version, status_note=reason
+    )
 
 
-def claim_merge(*, actor: User, claim: Claim, into: Claim) -> Claim:
+def claim_merge(*, actor: User, claim: Claim, into: Claim, version: int | None = None) -> Claim:
     """Mark `claim` a duplicate of `into`, an open or published claim."""
 
     def guard(locked: Claim, roles: frozenset[Role]) -> None:
@@ -509,11 +552,101 @@ def claim_merge(*, actor: User, claim: Claim, into: Claim) -> Claim:
             _save(earlier, actor, "merge", update_fields=["duplicate_of", "updated_at"])
 
     return _apply(
-        name="merge", actor=actor, claim_id=claim.pk, guard=guard, effect=effect, duplicate_of=into
+        name="merge",
+        actor=actor,
+        claim_id=claim.pk,
+        guard=guard,
+        effect=effect,
+        version=version,
+        duplicate_of=into,
     )
 
 
-# --- Evidence -------------------------------------------------------------------------
+# --- Content: the claim's fields, appearances and evidence -------------------------
+# Each service locks the claim, checks the version the actor saw, asks claims.policy
+# whether the actor may change this claim in its state, validates, then writes, in one
+# transaction. A published claim's content changes only after Correct (policy).
+
+CLAIM_FIELDS = ("text", "claim_reviewed", "claimant", "language", "claim_date")
+
+
+def claim_update(
+    *,
+    actor: User,
+    claim: Claim,
+    version: int | None,
+    fields: dict[str, Any],
+    topics: Iterable[Topic] | None = None,
+) -> Claim:
+    """Change a claim's own fields (CLAIM_FIELDS) and topics. Every save moves the
+    claim's version, so a page rendered before it is refused (`stale`)."""
+    unknown = set(fields) - set(CLAIM_FIELDS)
+    if unknown:
+        raise WorkflowError("invalid", _("These fields cannot be changed here: %(f)s") % {
+            "f": ", ".join(sorted(unknown))
+        })  # fmt: skip
+    with transaction.atomic():
+        locked = _locked_claim(claim.pk, version)
+        require(content_refusal(locked, actor, roles_of(actor)))
+        for name, value in fields.items():
+            setattr(locked, name, value.strip() if isinstance(value, str) else value)
+        _validate(locked, exclude=[fk for fk in _STABLE_FOREIGN_KEYS if fk not in fields])
+        _save(locked, actor, "edit", update_fields=[*fields, "updated_at"])
+        if topics is not None:
+            locked.topics.set(list(topics))
+        return locked
+
+
+def _content_claim(claim: Claim, actor: User, version: int | None, check: Callable) -> Claim:
+    locked = _locked_claim(claim.pk, version)
+    require(check(locked, actor, roles_of(actor)))
+    return locked
+
+
+def appearance_add(
+    *, actor: User, claim: Claim, version: int | None = None, **data: Any
+) -> Appearance:
+    """Record where the claim was made or repeated (url, outlet, date, quote)."""
+    with transaction.atomic():
+        locked = _content_claim(claim, actor, version, content_refusal)
+        appearance = Appearance(claim=locked, **_only(data, APPEARANCE_FIELDS))
+        _validate(appearance)
+        _save(appearance, actor, "add_appearance")
+        return appearance
+
+
+def appearance_update(
+    *, actor: User, appearance: Appearance, version: int | None = None, **data: Any
+) -> Appearance:
+    with transaction.atomic():
+        _content_claim(appearance.claim, actor, version, content_refusal)
+        row = Appearance.objects.select_for_update().get(pk=appearance.pk)
+        for name, value in _only(data, APPEARANCE_FIELDS).items():
+            setattr(row, name, value)
+        _validate(row)
+        _save(row, actor, "change_appearance")
+        return row
+
+
+def appearance_remove(*, actor: User, appearance: Appearance, version: int | None = None) -> None:
+    with transaction.atomic():
+        _content_claim(appearance.claim, actor, version, content_refusal)
+        appearance._history_user = actor
+        appearance.delete()
+
+
+APPEARANCE_FIELDS = ("url", "outlet", "date", "quote")
+EVIDENCE_FIELDS = ("url", "title", "publisher", "quote", "kind", "stance")
+
+
+def _only(data: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    names = set(names)
+    unknown = set(data) - names
+    if unknown:
+        raise WorkflowError(
+            "invalid", _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
 
 
 def evidence_add(
@@ -526,32 +659,45 @@ def evidence_add(
     stance: str,
     publisher: str = "",
     quote: str = "",
+    version: int | None = None,
 ) -> Evidence:
     """The assignee (or an editor) attaches a source to a claim under review."""
     with transaction.atomic():
-        locked = _locked_claim(claim.pk)
-        roles = roles_of(actor)
-        if locked.status != ClaimStatus.IN_REVIEW:
-            raise WorkflowError(
-                "illegal_transition", _("Evidence is added while a claim is in review.")
-            )
-        if locked.assignee_id != actor.pk and not roles & {Role.EDITOR, Role.ADMIN}:
-            raise WorkflowError(
-                "forbidden", _("Only the claim's assignee or an editor can add evidence.")
-            )
+        locked = _content_claim(claim, actor, version, evidence_refusal)
         evidence = Evidence(
             claim=locked,
-            url=url,
-            title=title.strip(),
-            publisher=publisher.strip(),
-            quote=quote.strip(),
-            kind=kind,
-            stance=stance,
             added_by=actor,
-        )
+            **_only(
+                {"url": url, "title": title, "publisher": publisher, "quote": quote,
+                 "kind": kind, "stance": stance},
+                EVIDENCE_FIELDS,
+            ),
+        )  # fmt: skip
         _validate(evidence, exclude=["added_by"])
         _save(evidence, actor, "add_evidence")
         return evidence
+
+
+def evidence_update(
+    *, actor: User, evidence: Evidence, version: int | None = None, **data: Any
+) -> Evidence:
+    """Change a source of a claim under review (the assignee or an editor)."""
+    with transaction.atomic():
+        _content_claim(evidence.claim, actor, version, evidence_refusal)
+        row = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        for name, value in _only(data, EVIDENCE_FIELDS).items():
+            setattr(row, name, value)
+        _validate(row, exclude=["added_by"])
+        _save(row, actor, "change_evidence")
+        return row
+
+
+def evidence_remove(*, actor: User, evidence: Evidence, version: int | None = None) -> None:
+    with transaction.atomic():
+        _content_claim(evidence.claim, actor, version, evidence_refusal)
+        evidence._history_user = actor
+        evidence._change_reason = "remove_evidence"
+        evidence.delete()
 
 
 # --- Internal notes -------------------------------------------------------------------

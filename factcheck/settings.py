@@ -66,6 +66,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The fact-checking organisation: the `author` of every ClaimReview we publish.
 FACTCHECK_ORG_NAME = env_str("FACTCHECK_ORG_NAME", "Example Fact Check")
+# IFCN's principles: a fact-check shows its sources. Approval is refused for one with
+# fewer sources (evidence rows) than this.
+FACTCHECK_MIN_SOURCES = env_int("FACTCHECK_MIN_SOURCES", 1)
 FACTCHECK_ORG_URL = env_str("FACTCHECK_ORG_URL", "http://127.0.0.1:8000/")
 # Public site root used to build absolute links (emails, ClaimReview `url`).
 SITE_URL = env_str("SITE_URL", FACTCHECK_ORG_URL).rstrip("/")
@@ -91,6 +94,10 @@ INSTALLED_APPS = [
     "newsrooms",
     "ops",
 ]
+
+# History is a record, never a way back: reverting a row from its history page would
+# write it without the workflow's services (docs/workflow.md).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

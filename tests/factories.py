@@ -11,6 +11,9 @@ from claims.models import (
     Claim,
     Claimant,
     ClaimStatus,
+    Evidence,
+    EvidenceKind,
+    EvidenceStance,
     Rating,
     Topic,
     Verdict,
@@ -86,6 +89,25 @@ class ClaimFactory(factory.django.DjangoModelFactory):
             )
 
     @factory.post_generation
+    def evidence(self, create: bool, extracted, **kwargs) -> None:
+        """A claim past review shows its sources: one unless told otherwise (approval
+        needs FACTCHECK_MIN_SOURCES). Pass `evidence=[]` for none."""
+        past_review = {
+            ClaimStatus.IN_APPROVAL, ClaimStatus.PUBLISHED, ClaimStatus.WITHDRAWN
+        }  # fmt: skip
+        if not create or (extracted is None and self.status not in past_review):
+            return
+        for data in [{}] if extracted is None else extracted:
+            Evidence.objects.create(
+                claim=self,
+                url=data.get("url", "https://www.understandingwar.org/backgrounder/"),
+                title=data.get("title", "Russian Offensive Campaign Assessment"),
+                publisher=data.get("publisher", "Institute for the Study of War"),
+                kind=data.get("kind", EvidenceKind.RESEARCH),
+                stance=data.get("stance", EvidenceStance.CONTEXT),
+            )
+
+    @factory.post_generation
     def state(self, create: bool, extracted, **kwargs) -> None:
         """Give a claim the assignee and verdicts its status implies."""
         if not create:
@@ -116,8 +138,11 @@ class ClaimFactory(factory.django.DjangoModelFactory):
         ):
             self.assignee = author
             self.save(update_fields=["assignee"])
+        # state__rating=, state__summary=, state__explanation=: the verdict's words, set
+        # when it is written (a proposed or approved verdict is frozen afterwards).
+        words = {k: kwargs[k] for k in ("rating", "summary", "explanation") if k in kwargs}
         if self.status == ClaimStatus.IN_APPROVAL:
-            VerdictFactory(claim=self, author=author, status=VerdictStatus.PROPOSED)
+            VerdictFactory(claim=self, author=author, status=VerdictStatus.PROPOSED, **words)
         if self.status in {ClaimStatus.PUBLISHED, ClaimStatus.WITHDRAWN}:
             approver = kwargs.get("approver") or UserFactory(
                 username="claim-approver", roles=["Editor"]
@@ -125,6 +150,7 @@ class ClaimFactory(factory.django.DjangoModelFactory):
             VerdictFactory(
                 claim=self,
                 author=author,
+                **words,
                 status=VerdictStatus.APPROVED,
                 approved_by=approver,
                 approved_at=timezone.now(),

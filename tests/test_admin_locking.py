@@ -97,7 +97,8 @@ def test_a_form_opened_before_a_workflow_action_is_refused(client, editor, other
 
     response = save(client, editor, {**data, "text": "Edited after the rejection."})
 
-    errors = " ".join(response.context["adminform"].form.non_field_errors())
+    # Rejected, the claim is read-only now: the refusal says who changed what since.
+    errors = " ".join(messages_of(client.get(response.url)))
     assert "status: Queued → Rejected" in errors and "marko" in errors
     claim.refresh_from_db()
     assert claim.text.startswith("Ukraine's casualties")
@@ -129,14 +130,15 @@ def test_a_workflow_button_rendered_before_a_change_is_refused(client, reviewer,
     assert (claim.assignee, claim.version) == (editor, 2)
 
 
-def test_a_race_past_the_form_check_is_caught_by_the_conditional_update(
+def test_a_race_past_the_form_check_is_caught_by_the_service(
     client, editor, other_editor, monkeypatch
 ):
-    """Between the form's check and the save, another save lands: the conditional UPDATE
-    finds no row at the form's version, and the claim and its inlines roll back."""
+    """Between the form's check and the save, another save lands: the service finds the
+    locked row at another version, and the claim and its inlines roll back."""
     claim = ClaimFactory(status=ClaimStatus.QUEUED, appearances=[])
     data = opened(client, editor, claim)
-    services.claim_reject(actor=other_editor, claim=claim, reason="Opinion.")
+    # Still editable for the editor after it: only the version check can refuse.
+    services.claim_assign(actor=other_editor, claim=claim, assignee=other_editor)
     monkeypatch.setattr("claims.admin.locking.changes_since", lambda *args, **kwargs: None)
     data["appearances-TOTAL_FORMS"] = "1"
     data.update({"appearances-0-url": "https://example.org/x", "appearances-0-outlet": "X"})

@@ -33,7 +33,7 @@ def in_review_for(reviewer) -> Claim:
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("reviewer", {"take"}),
+        ("reviewer", {"take", "note"}),  # read-only for them: notes by button
         ("editor", {"take", "assign", "reject", "merge"}),
     ],
 )
@@ -56,7 +56,7 @@ def test_only_the_assignee_sees_propose(client, reviewer, other_reviewer, editor
     client.force_login(reviewer)
     assert buttons(client, claim) == {"propose", "evidence"}
     client.force_login(other_reviewer)
-    assert buttons(client, claim) == set()
+    assert buttons(client, claim) == {"note"}
     client.force_login(editor)
     assert buttons(client, claim) == {"assign", "merge", "evidence"}
 
@@ -65,24 +65,24 @@ def test_approve_is_hidden_from_the_verdicts_author(client, reviewer, editor):
     written_by_editor = ClaimFactory(status=ClaimStatus.IN_APPROVAL, assignee=editor)
     written_by_reviewer = ClaimFactory(status=ClaimStatus.IN_APPROVAL, assignee=reviewer)
     client.force_login(editor)
-    assert buttons(client, written_by_editor) == {"send_back", "merge"}
-    assert buttons(client, written_by_reviewer) == {"approve", "send_back", "merge"}
+    assert buttons(client, written_by_editor) == {"send_back", "merge", "note"}
+    assert buttons(client, written_by_reviewer) == {"approve", "send_back", "merge", "note"}
     client.force_login(reviewer)
-    assert buttons(client, written_by_reviewer) == set()
+    assert buttons(client, written_by_reviewer) == {"note"}
 
 
 def test_published_claim_offers_correct_and_withdraw_to_editors_only(client, reviewer, editor):
     claim = ClaimFactory(status=ClaimStatus.PUBLISHED)
     client.force_login(editor)
-    assert buttons(client, claim) == {"correct", "withdraw"}
+    assert buttons(client, claim) == {"correct", "withdraw", "note"}
     client.force_login(reviewer)
-    assert buttons(client, claim) == set()
+    assert buttons(client, claim) == {"note"}
 
 
-def test_closed_claims_offer_nothing(client, editor):
+def test_closed_claims_offer_nothing_but_an_internal_note(client, editor):
     client.force_login(editor)
     for status in (ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN):
-        assert buttons(client, ClaimFactory(status=status)) == set()
+        assert buttons(client, ClaimFactory(status=status)) == {"note"}
 
 
 # --- Each button calls its service ---------------------------------------------------------
@@ -145,7 +145,7 @@ def test_save_draft_on_the_propose_page_keeps_the_claim_in_review(client, review
 def test_approve_publishes(client, editor):
     claim = ClaimFactory(status=ClaimStatus.IN_APPROVAL)
     client.force_login(editor)
-    response = press(client, claim, "approve")
+    response = press(client, claim, "approve", _confirm="1")
     claim.refresh_from_db()
     verdict = claim.verdicts.get()
     assert claim.status == ClaimStatus.PUBLISHED
@@ -222,7 +222,7 @@ def test_author_cannot_approve_own_verdict_by_a_crafted_post(client, editor):
     claim = ClaimFactory(status=ClaimStatus.IN_APPROVAL, assignee=editor)
     before = _unchanged(claim)
     client.force_login(editor)
-    response = press(client, claim, "approve")
+    response = press(client, claim, "approve", _confirm="1")
     assert "You cannot approve a verdict you wrote yourself." in messages_of(response)
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     assert _unchanged(claim) == before
@@ -233,7 +233,7 @@ def test_reviewer_cannot_approve_by_a_crafted_post(client, reviewer):
     claim = ClaimFactory(status=ClaimStatus.IN_APPROVAL)
     before = _unchanged(claim)
     client.force_login(reviewer)
-    response = press(client, claim, "approve")
+    response = press(client, claim, "approve", _confirm="1")
     assert any("may approve and publish" in m for m in messages_of(response))
     assert _unchanged(claim) == before
 

@@ -5,13 +5,16 @@ change them, through the buttons of `WorkflowButtonsMixin`.
 Who edits what: a reviewer edits only the claims assigned to them (the others are
 read-only for them, still viewable); editors and admins edit every claim."""
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import F, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -22,9 +25,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import selectors, services
-from claims.admin.locking import OptimisticLockMixin
-from claims.admin.workflow import WorkflowButtonsMixin
+from claims import policy, selectors, services
+from claims.admin import locking
+from claims.admin.locking import LOCK_FIELD, OptimisticLockMixin
+from claims.admin.workflow import WorkflowButtonsMixin, allowed_for
 from claims.models import (
     Appearance,
     Claim,
@@ -36,10 +40,9 @@ from claims.models import (
     VerdictStatus,
 )
 from claims.selectors import Queue
+from claims.services import CLAIM_FIELDS
 from claims.workflow import WorkflowError
 from reviewers.roles import Role, roles_of
-
-EDITOR_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 
 # Status badge colours: background, text. The label is the badge's text, so colour is
 # never the only cue.
@@ -62,11 +65,86 @@ def request_roles(request: HttpRequest) -> frozenset[Role]:
     return request._factcheck_roles
 
 
-def may_edit_claim(request: HttpRequest, claim: Claim | None) -> bool:
-    """Editors and admins edit every claim, a reviewer only those assigned to them."""
-    if claim is None or request_roles(request) & EDITOR_ROLES:
-        return True
-    return claim.assignee_id is not None and claim.assignee_id == request.user.pk
+def may(request: HttpRequest, claim: Claim | None, action: str) -> bool:
+    """Whether claims.policy allows `action` (policy.EDIT, EVIDENCE, DRAFT, NOTE) on the
+    claim; on the add page (no claim yet) anyone on the desk enters a new claim."""
+    if claim is None:
+        return bool(request_roles(request) - {Role.SYSTEM})
+    return action in allowed_for(request, claim)
+
+
+class Refused(Exception):
+    """A service refused the claim page's save: the admin's transaction rolls back."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Writers:
+    """The services that write one inline's rows."""
+
+    name: str  # the keyword the update and remove services take the row by
+    fields: tuple[str, ...]
+    add: Any
+    update: Any
+    remove: Any
+
+
+CONTENT_WRITERS = {
+    Appearance: Writers(
+        "appearance",
+        services.APPEARANCE_FIELDS,
+        services.appearance_add,
+        services.appearance_update,
+        services.appearance_remove,
+    ),
+    Evidence: Writers(
+        "evidence",
+        services.EVIDENCE_FIELDS,
+        services.evidence_add,
+        services.evidence_update,
+        services.evidence_remove,
+    ),
+}
+
+
+def _evidence_posted(request: HttpRequest, claim: Claim) -> bool:
+    """Whether the POST adds, deletes or changes a source of the claim (inputs that a
+    read-only evidence inline does not render)."""
+    rows = {str(e.pk): e for e in claim.evidence.all()}
+    indexes = {m.group(1) for k in request.POST if (m := EVIDENCE_INPUT.match(k))}
+    for i in indexes:
+        values = {f: request.POST.get(f"evidence-{i}-{f}", "") for f in services.EVIDENCE_FIELDS}
+        row = rows.get(request.POST.get(f"evidence-{i}-id", ""))
+        if request.POST.get(f"evidence-{i}-DELETE"):
+            return True
+        if row is None and any(values.values()):
+            return True
+        if row is not None and any(str(getattr(row, f)) != v for f, v in values.items()):
+            return True
+    return False
+
+
+def _conflict_message(claim: Claim, version: int | None) -> str:
+    return locking.changes_since(Claim, claim.pk, version) or gettext(
+        "This claim changed while you were saving it. Nothing was saved."
+    )
+
+
+def _read_only_message(request: HttpRequest, claim: Claim) -> str:
+    try:
+        posted = int(request.POST.get(LOCK_FIELD, ""))
+    except ValueError:
+        posted = None
+    if posted is not None and posted != claim.version:
+        # The page was opened before someone moved the claim on: say who and what.
+        return _conflict_message(claim, posted)
+    refusal = policy.content_refusal(claim, request.user, request_roles(request))
+    if refusal is not None:
+        return refusal.message + " " + gettext("Nothing was changed.")
+    return gettext("You cannot change this claim. Nothing was changed.")
 
 
 def queue_url(queue: str) -> str:
@@ -86,7 +164,7 @@ class QueueFilter(admin.SimpleListFilter):
         queues = [
             Queue.MINE, Queue.UNASSIGNED, Queue.OVERDUE, Queue.PUBLISHED, Queue.PUBLISHED_THIS_WEEK
         ]  # fmt: skip
-        if request_roles(request) & EDITOR_ROLES:
+        if request_roles(request) & policy.EDITOR_ROLES:
             queues.insert(2, Queue.AWAITING_APPROVAL)
         return [(queue, Queue.LABELS[queue]) for queue in queues]
 
@@ -137,39 +215,38 @@ class PriorityFilter(admin.SimpleListFilter):
 # --- Inlines ---------------------------------------------------------------------------
 
 
-class AppearanceInline(admin.TabularInline):
+class ContentInline:
+    """An inline of the claim's content: shown to everyone, editable only when
+    claims.policy allows `action`; its rows are written by the services (ClaimAdmin)."""
+
+    action = policy.EDIT
+
+    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return may(request, obj, self.action) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return may(request, obj, self.action) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        return may(request, obj, self.action) and super().has_delete_permission(request, obj)
+
+
+class AppearanceInline(ContentInline, admin.TabularInline):
     model = Appearance
     extra = 0
 
-    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
-        return may_edit_claim(request, obj) and super().has_change_permission(request, obj)
 
-    def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
-        return may_edit_claim(request, obj) and super().has_add_permission(request, obj)
-
-
-class EvidenceInline(admin.StackedInline):
-    """Evidence is added (through `services.evidence_add`) while the claim is in review,
-    by its assignee or an editor."""
+class EvidenceInline(ContentInline, admin.StackedInline):
+    """Sources are attached while the claim is in review, by its assignee or an editor."""
 
     model = Evidence
     extra = 0
     fields = ["url", "title", "publisher", "stance", "kind", "quote", "added_by", "added_at"]
     readonly_fields = ["added_by", "added_at"]
+    action = policy.EVIDENCE
 
     def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
-        return (
-            obj is not None
-            and obj.status == ClaimStatus.IN_REVIEW
-            and may_edit_claim(request, obj)
-            and super().has_add_permission(request, obj)
-        )
-
-    def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
-        return may_edit_claim(request, obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
-        return may_edit_claim(request, obj) and super().has_delete_permission(request, obj)
+        return obj is not None and super().has_add_permission(request, obj)
 
 
 class ClaimNoteInline(admin.TabularInline):
@@ -190,7 +267,7 @@ class ClaimNoteInline(admin.TabularInline):
         return bool(request_roles(request))
 
     def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
-        return obj is not None and bool(request_roles(request)) and may_edit_claim(request, obj)
+        return obj is not None and may(request, obj, policy.NOTE)
 
     def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return False
@@ -202,6 +279,8 @@ class ClaimNoteInline(admin.TabularInline):
 # --- The verdict draft -------------------------------------------------------------------
 
 DRAFT_FIELDS = ["draft_rating", "draft_summary", "draft_explanation"]
+# The inputs of an editable evidence row (a read-only inline renders none of them).
+EVIDENCE_INPUT = re.compile(r"^evidence-(\d+)-(url|title|publisher|stance|kind|quote|DELETE)$")
 
 
 def draft_form_class(base: type[forms.ModelForm], draft: Verdict | None) -> type:
@@ -293,12 +372,8 @@ class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, SimpleHistoryAdmin):
         ]  # fmt: skip
 
     def _drafts(self, request: HttpRequest, obj: Claim | None) -> bool:
-        """The assignee writes the draft verdict of a claim in review."""
-        return (
-            obj is not None
-            and obj.status == ClaimStatus.IN_REVIEW
-            and obj.assignee_id == request.user.pk
-        )
+        """The assignee (or the draft's author) writes the draft of a claim in review."""
+        return obj is not None and may(request, obj, policy.DRAFT)
 
     def get_form(self, request: HttpRequest, obj: Claim | None = None, **kwargs: Any) -> type:
         if self._drafts(request, obj):
@@ -309,41 +384,104 @@ class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, SimpleHistoryAdmin):
     # --- Permissions ---
 
     def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
-        return super().has_change_permission(request, obj) and may_edit_claim(request, obj)
+        """The claim page is editable while its content or draft is open to the user;
+        otherwise it is read-only, with the workflow buttons (notes included)."""
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or bool(
+            allowed_for(request, obj) & {policy.EDIT, policy.EVIDENCE, policy.DRAFT}
+        )
 
-    # --- Saving ---
+    def has_delete_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
+        # The record is kept: a claim is rejected, merged or withdrawn, never deleted.
+        return False
+
+    # --- Saving: every row through its service, in the admin's one transaction ---
 
     def save_model(self, request: HttpRequest, obj: Claim, form: Any, change: bool) -> None:
         if not change:
             # A new claim enters the workflow like any other: received, then triaged.
-            services.claim_register(actor=request.user, claim=obj)
-            return
-        super().save_model(request, obj, form, change)
-        if DRAFT_FIELDS[0] in form.cleaned_data and form.cleaned_data["draft_rating"]:
-            self._save_draft(request, obj, form)
-
-    def _save_draft(self, request: HttpRequest, obj: Claim, form: Any) -> None:
-        data = form.cleaned_data
-        if not any(name in form.changed_data for name in DRAFT_FIELDS):
-            return
-        try:
-            services.verdict_save_draft(
-                actor=request.user,
-                claim=obj,
-                rating=data["draft_rating"],
-                summary=data["draft_summary"],
-                explanation=data["draft_explanation"],
+            services.claim_register(
+                actor=request.user, claim=obj, topics=form.cleaned_data.get("topics") or ()
             )
-        except WorkflowError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+        # An edit is written in save_related, where the inlines are known too.
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: list, change: bool) -> None:
+        claim = form.instance
+        version = form.cleaned_data.get(LOCK_FIELD)
+        try:
+            if change and self._content_changed(form, formsets):
+                fields = {n: form.cleaned_data[n] for n in CLAIM_FIELDS if n in form.changed_data}
+                topics = form.cleaned_data["topics"] if "topics" in form.changed_data else None
+                version = services.claim_update(
+                    actor=request.user, claim=claim, version=version, fields=fields, topics=topics
+                ).version
+            for formset in formsets:
+                self._save_inline(request, claim, formset, version if change else None)
+            if change and any(name in form.changed_data for name in DRAFT_FIELDS):
+                self._save_draft(request, claim, form, version)
+        except WorkflowError as refusal:
+            # Raised inside the admin's transaction: nothing of the page is kept.
+            raise Refused(
+                _conflict_message(claim, version) if refusal.code == "stale" else refusal.message
+            ) from refusal
+
+    def _posted_refusal(self, request: HttpRequest, claim: Claim) -> str | None:
+        """Why a POST of the claim page is refused before any form is read: the page is
+        read-only for the user, or the POST carries fields the page did not offer them
+        (Django would drop those silently; the user is told instead)."""
+        allowed = allowed_for(request, claim)
+        if not self.has_change_permission(request, claim):
+            return _read_only_message(request, claim)
+        roles = request_roles(request)
+        posted = [key for key, value in request.POST.items() if value]
+        nothing = gettext("Nothing was changed.")
+        if policy.EVIDENCE not in allowed and _evidence_posted(request, claim):
+            refusal = policy.evidence_refusal(claim, request.user, roles)
+            return f"{refusal.message} {nothing}" if refusal else None
+        if policy.DRAFT not in allowed and any(k in DRAFT_FIELDS for k in posted):
+            draft = policy.open_draft(claim)
+            refusal = policy.draft_refusal(claim, request.user, roles, draft)
+            return f"{refusal.message} {nothing}" if refusal else None
+        return None
+
+    def _content_changed(self, form: Any, formsets: list) -> bool:
+        return bool(set(form.changed_data) & {*CLAIM_FIELDS, "topics"}) or any(
+            formset.has_changed() for formset in formsets if formset.model is not ClaimNote
+        )
+
+    def _save_draft(self, request: HttpRequest, claim: Claim, form: Any, version: int) -> None:
+        data = form.cleaned_data
+        if not data.get("draft_rating"):
+            return
+        services.verdict_save_draft(
+            actor=request.user,
+            claim=claim,
+            rating=data["draft_rating"],
+            summary=data["draft_summary"],
+            explanation=data["draft_explanation"],
+            version=version,
+        )
+
+    def _save_inline(self, request: HttpRequest, claim: Claim, formset: Any, version) -> None:
         if formset.model is ClaimNote:
-            self._save_notes(request, form.instance, formset)
-        elif formset.model is Evidence:
-            self._save_evidence(request, form.instance, formset)
-        else:
-            super().save_formset(request, form, formset, change)
+            self._save_notes(request, claim, formset)
+            return
+        writers = CONTENT_WRITERS[formset.model]
+        # commit=False: the rows are written by the services below, never by the formset;
+        # it still sorts them into new, changed and deleted for the admin's change message.
+        instances = formset.save(commit=False)
+        kw = {"actor": request.user, "version": version}
+        for row in formset.deleted_objects:
+            writers.remove(**kw, **{writers.name: row})
+        for row in instances:
+            data = {f: getattr(row, f) for f in writers.fields}
+            if row.pk is None:
+                formset.new_objects[formset.new_objects.index(row)] = writers.add(
+                    **kw, claim=claim, **data
+                )
+            else:
+                writers.update(**kw, **{writers.name: row}, **data)
 
     def _save_notes(self, request: HttpRequest, claim: Claim, formset: Any) -> None:
         # The admin's change message reads what the formset saved: set it as save() would.
@@ -354,30 +492,26 @@ class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, SimpleHistoryAdmin):
                 note = services.claim_note_add(actor=request.user, claim=claim, text=text)
                 formset.new_objects.append(note)
 
-    def _save_evidence(self, request: HttpRequest, claim: Claim, formset: Any) -> None:
-        """New evidence goes through `services.evidence_add`; edits and deletions of
-        existing rows are plain saves (the audit history records the user)."""
-        instances = formset.save(commit=False)
-        added = []
-        for evidence in instances:
-            if evidence.pk is not None:
-                evidence.save()
-                continue
-            added.append(
-                services.evidence_add(
-                    actor=request.user,
-                    claim=claim,
-                    url=evidence.url,
-                    title=evidence.title,
-                    kind=evidence.kind,
-                    stance=evidence.stance,
-                    publisher=evidence.publisher,
-                    quote=evidence.quote,
-                )
-            )
-        for evidence in formset.deleted_objects:
-            evidence.delete()
-        formset.new_objects = added
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" and object_id is not None:
+            claim = self.get_object(request, unquote(object_id))
+            if claim is not None and self.has_view_permission(request, claim):
+                refusal = self._posted_refusal(request, claim)
+                if refusal:
+                    # Posted what the page did not offer (a stale page, or crafted).
+                    self.message_user(request, refusal, messages.ERROR)
+                    return HttpResponseRedirect(request.get_full_path())
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Refused as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     # --- Change list columns ---
 

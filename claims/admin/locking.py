@@ -1,19 +1,17 @@
 """No lost edits: a version column checked on save.
 
-The claim form carries the version it was rendered at in a hidden field. Saving it runs a
-conditional UPDATE (`version = version + 1 WHERE version = <the form's>`) in the admin's
-transaction, before the claim and its inlines are written. When someone else saved the
-claim in between (another form, a workflow button, a service), the version has moved:
-the save is refused with the list of what changed since, and nothing is written.
+The claim form carries the version it was rendered at in a hidden field. The form's
+clean() compares it with the row, so the common conflict is caught early with the input
+kept; the check that counts is the service's (`claims.services.claim_update` and the
+content services lock the row and refuse a `stale` version), inside the admin's
+transaction. Either way the message lists who changed what since, and nothing is written.
 """
 
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.db import models
-from django.db.models import F
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.utils import formats
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -21,14 +19,6 @@ from django.utils.translation import gettext as _
 LOCK_FIELD = "lock_version"
 # Bookkeeping that every save moves: not worth telling people about.
 IGNORED_FIELDS = ["version", "updated_at", "status_changed_at", "normalized_text"]
-
-
-class EditConflict(Exception):
-    """The row's version moved after the form was rendered."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _show(value: Any) -> str:
@@ -138,35 +128,3 @@ class OptimisticLockMixin:
 
         LockedForm.__name__ = form.__name__
         return LockedForm
-
-    def save_model(self, request: HttpRequest, obj: models.Model, form, change: bool) -> None:
-        if change:
-            expected = form.cleaned_data.get(LOCK_FIELD)
-            # The check that counts: atomic with the save (changeform_view's transaction).
-            # The form's clean() only catches the common case early, keeping the input.
-            bumped = (
-                type(obj)
-                ._default_manager.filter(pk=obj.pk, version=expected)
-                .update(version=F("version") + 1)
-            )
-            if not bumped:
-                raise EditConflict(
-                    changes_since(type(obj), obj.pk, expected)
-                    or _("This claim changed while you were saving it. Nothing was saved.")
-                )
-            obj.version = expected + 1
-        super().save_model(request, obj, form, change)
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except EditConflict as conflict:
-            # Raised inside the admin's transaction: the claim and its inlines rolled back.
-            self.message_user(request, conflict.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())

@@ -19,7 +19,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -29,10 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from claims import services
+from claims import policy, selectors, services
 from claims.admin.locking import changes_since
-from claims.models import Claim, ClaimStatus, EvidenceKind, EvidenceStance, Rating, VerdictStatus
-from claims.workflow import EDITORS, WorkflowError, allowed_transitions
+from claims.models import Claim, EvidenceKind, EvidenceStance, Rating
+from claims.workflow import EDITORS, WorkflowError
 from reviewers.roles import Role, roles_of
 
 VERSION_FIELD = "_version"
@@ -145,6 +144,21 @@ class MergeForm(forms.Form):
         self.fields["duplicate_of"].label_from_instance = lambda c: f"#{c.pk} {c} ({c.claimant})"
 
 
+class ApproveForm(forms.Form):
+    """Nothing to type: the page shows what will be published and asks to confirm."""
+
+    def __init__(self, *args: Any, claim: Claim | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class InternalNoteForm(NoteForm):
+    note = forms.CharField(
+        label=gettext_lazy("Internal note"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Never published: for the desk only."),
+    )
+
+
 class EvidenceForm(forms.Form):
     url = forms.URLField(label=gettext_lazy("URL"), max_length=500, assume_scheme="https")
     title = forms.CharField(label=gettext_lazy("Title"), max_length=300)
@@ -167,38 +181,24 @@ Run = Callable[[HttpRequest, Claim, dict[str, Any]], str]
 
 @dataclass(frozen=True)
 class Action:
-    name: str
+    name: str  # a transition of claims/workflow.py or an action of claims/policy.py
     label: str
     run: Run  # calls exactly one service, returns the success message
     form: type[forms.Form] | None = None
-    # Beyond the workflow table: the service's own rule, so the button is not offered to
-    # someone the service would refuse.
-    offered: Callable[[Claim, Any, frozenset[Role]], bool] = lambda claim, user, roles: True
     style: str = ""  # "danger" for the actions that close a claim
-
-
-def _is_assignee(claim: Claim, user: Any, roles: frozenset[Role]) -> bool:
-    return claim.assignee_id == user.pk
-
-
-def _not_author(claim: Claim, user: Any, roles: frozenset[Role]) -> bool:
-    verdict = claim.verdicts.filter(status=VerdictStatus.PROPOSED).first()
-    return verdict is not None and verdict.author_id != user.pk
-
-
-def _may_add_evidence(claim: Claim, user: Any, roles: frozenset[Role]) -> bool:
-    return claim.status == ClaimStatus.IN_REVIEW and (
-        claim.assignee_id == user.pk or bool(roles & EDITORS)
-    )
+    # Extra context of the action's form page (the approval's preview).
+    page_context: Callable[[Claim, Any], dict[str, Any]] | None = None
 
 
 def _take(request: HttpRequest, claim: Claim, data: dict) -> str:
-    services.claim_take(actor=request.user, claim=claim)
+    services.claim_take(actor=request.user, claim=claim, version=data["version"])
     return _("You took the claim: it is yours to check.")
 
 
 def _assign(request: HttpRequest, claim: Claim, data: dict) -> str:
-    services.claim_assign(actor=request.user, claim=claim, assignee=data["assignee"])
+    services.claim_assign(
+        actor=request.user, claim=claim, assignee=data["assignee"], version=data.get("version")
+    )
     return _("The claim is assigned to %(user)s.") % {"user": data["assignee"]}
 
 
@@ -211,21 +211,25 @@ def _propose(request: HttpRequest, claim: Claim, data: dict) -> str:
 
 
 def _verdict(data: dict) -> dict:
-    return {k: data[k] for k in ("rating", "summary", "explanation")}
+    return {k: data[k] for k in ("rating", "summary", "explanation", "version")}
 
 
 def _approve(request: HttpRequest, claim: Claim, data: dict) -> str:
-    services.claim_approve(actor=request.user, claim=claim)
+    services.claim_approve(actor=request.user, claim=claim, version=data["version"])
     return _("The verdict is approved and the fact-check published.")
 
 
 def _send_back(request: HttpRequest, claim: Claim, data: dict) -> str:
-    services.claim_send_back(actor=request.user, claim=claim, note=data["note"])
+    services.claim_send_back(
+        actor=request.user, claim=claim, note=data["note"], version=data["version"]
+    )
     return _("The verdict is sent back to the reviewer.")
 
 
 def _correct(request: HttpRequest, claim: Claim, data: dict) -> str:
-    services.claim_correct(actor=request.user, claim=claim, note=data["note"])
+    services.claim_correct(
+        actor=request.user, claim=claim, note=data["note"], version=data["version"]
+    )
     return _(
         "The claim is reopened for a correction; the published verdict stays public "
         "until the correction is approved."
@@ -233,17 +237,23 @@ def _correct(request: HttpRequest, claim: Claim, data: dict) -> str:
 
 
 def _withdraw(request: HttpRequest, claim: Claim, data: dict) -> str:
-    services.claim_withdraw(actor=request.user, claim=claim, reason=data["note"])
+    services.claim_withdraw(
+        actor=request.user, claim=claim, reason=data["note"], version=data["version"]
+    )
     return _("The fact-check is withdrawn.")
 
 
 def _reject(request: HttpRequest, claim: Claim, data: dict) -> str:
-    services.claim_reject(actor=request.user, claim=claim, reason=data["note"])
+    services.claim_reject(
+        actor=request.user, claim=claim, reason=data["note"], version=data.get("version")
+    )
     return _("The claim is rejected.")
 
 
 def _merge(request: HttpRequest, claim: Claim, data: dict) -> str:
-    services.claim_merge(actor=request.user, claim=claim, into=data["duplicate_of"])
+    services.claim_merge(
+        actor=request.user, claim=claim, into=data["duplicate_of"], version=data["version"]
+    )
     return _("The claim is marked as a duplicate of #%(id)s.") % {"id": data["duplicate_of"].pk}
 
 
@@ -252,27 +262,45 @@ def _add_evidence(request: HttpRequest, claim: Claim, data: dict) -> str:
     return _("Evidence “%(title)s” is added.") % {"title": data["title"]}
 
 
+def _add_note(request: HttpRequest, claim: Claim, data: dict) -> str:
+    services.claim_note_add(actor=request.user, claim=claim, text=data["note"])
+    return _("The internal note is added.")
+
+
 # In the order of the workflow; the names of the transitions in claims/workflow.py.
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
         Action("take", gettext_lazy("Take"), _take),
         Action("assign", gettext_lazy("Assign to…"), _assign, AssignForm),
-        Action("propose", gettext_lazy("Propose verdict"), _propose, ProposeForm, _is_assignee),
-        Action("approve", gettext_lazy("Approve and publish"), _approve, offered=_not_author),
+        Action("propose", gettext_lazy("Propose verdict"), _propose, ProposeForm),
+        Action(
+            "approve",
+            gettext_lazy("Approve and publish"),
+            _approve,
+            ApproveForm,
+            page_context=selectors.claim_approval_preview,
+        ),
         Action("send_back", gettext_lazy("Send back"), _send_back, SendBackForm),
         Action("correct", gettext_lazy("Correct"), _correct, CorrectForm),
         Action("withdraw", gettext_lazy("Withdraw"), _withdraw, WithdrawForm, style="danger"),
         Action("reject", gettext_lazy("Reject"), _reject, RejectForm, style="danger"),
         Action("merge", gettext_lazy("Mark as duplicate of…"), _merge, MergeForm, style="danger"),
+        # Not transitions: attaching a source while the claim is in review, and a note.
+        Action(policy.EVIDENCE, gettext_lazy("Add evidence"), _add_evidence, EvidenceForm),
+        Action(policy.NOTE, gettext_lazy("Add internal note"), _add_note, InternalNoteForm),
     ]
 }
-# Not a transition: attaching a source while the claim is in review.
-ADD_EVIDENCE = Action("evidence", gettext_lazy("Add evidence"), _add_evidence, EvidenceForm)
 
 
-class StaleVersion(Exception):
-    pass
+def allowed_for(request: HttpRequest, claim: Claim) -> frozenset[str]:
+    """claims.policy.allowed_actions, asked once per request and claim state: the claim
+    page, its buttons and its inlines all read it."""
+    cache = request.__dict__.setdefault("_factcheck_allowed", {})
+    key = (claim.pk, claim.version, claim.status)
+    if key not in cache:
+        cache[key] = policy.allowed_actions(claim, request.user)
+    return cache[key]
 
 
 class WorkflowButtonsMixin:
@@ -285,16 +313,11 @@ class WorkflowButtonsMixin:
     # --- Which buttons -----------------------------------------------------------------
 
     def workflow_buttons(self, request: HttpRequest, claim: Claim) -> list[Action]:
-        roles = roles_of(request.user)
-        names = {t.name for t in allowed_transitions(claim.status, roles)}
-        offered = [
-            action
-            for name, action in ACTIONS.items()
-            if name in names and action.offered(claim, request.user, roles)
-        ]
-        if _may_add_evidence(claim, request.user, roles):
-            offered.append(ADD_EVIDENCE)
-        return offered
+        allowed = allowed_for(request, claim)
+        if allowed & {policy.EDIT, policy.EVIDENCE, policy.DRAFT}:
+            # An editable page has the notes inline; a read-only one needs the button.
+            allowed -= {policy.NOTE}
+        return [action for name, action in ACTIONS.items() if name in allowed]
 
     def render_change_form(
         self, request: HttpRequest, context: dict, add: bool = False, change: bool = False,
@@ -330,7 +353,7 @@ class WorkflowButtonsMixin:
         return reverse(name, kwargs={"object_id": claim.pk, "action": action})
 
     def workflow_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
-        spec = ADD_EVIDENCE if action == ADD_EVIDENCE.name else ACTIONS.get(action)
+        spec = ACTIONS.get(action)
         if spec is None:
             raise Http404(_("Unknown workflow action."))
         claim = get_object_or_404(Claim, pk=unquote(object_id))
@@ -351,17 +374,18 @@ class WorkflowButtonsMixin:
         data = dict(form.cleaned_data) if form else {}
         if spec is ACTIONS["propose"] and "_draft" in request.POST:
             data["draft"] = True
+        if spec.name != policy.NOTE:
+            if version is None:
+                self.message_user(request, _stale_message(claim, version), messages.ERROR)
+                return HttpResponseRedirect(change_url)
+            # The service refuses (`stale`) if the claim moved since the page was shown.
+            data["version"] = version
         try:
-            with transaction.atomic():
-                # Locked, so nothing moves the claim between this check and the service.
-                locked = Claim.objects.select_for_update().get(pk=claim.pk)
-                if version != locked.version:
-                    raise StaleVersion
-                done = spec.run(request, locked, data)
-        except StaleVersion:
-            self.message_user(request, _stale_message(claim, version), messages.ERROR)
-            return HttpResponseRedirect(change_url)
+            done = spec.run(request, claim, data)
         except WorkflowError as refusal:
+            if refusal.code == "stale":
+                self.message_user(request, _stale_message(claim, version), messages.ERROR)
+                return HttpResponseRedirect(change_url)
             self.message_user(request, refusal.message, messages.ERROR)
             if form is not None and refusal.code == "invalid":
                 for field, errors in refusal.fields.items():
@@ -389,6 +413,7 @@ class WorkflowButtonsMixin:
             "version": version,
             "version_field": VERSION_FIELD,
             "is_propose": spec is ACTIONS["propose"],
+            **(spec.page_context(claim, request.user) if spec.page_context else {}),
         }
         return TemplateResponse(request, self.workflow_template, context)
 

@@ -3,7 +3,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from claims.admin.claim import EDITOR_ROLES, queue_url, request_roles
+from claims.admin.claim import queue_url, request_roles
+from claims.policy import EDITOR_ROLES
 from claims.selectors import Queue, workspace_counts
 
 register = template.Library()

@@ -124,6 +124,13 @@ def test_reviewer_proposes_and_another_editor_publishes(site, login, desk):
     editor.wait_for_selector("#workflow-buttons button[data-action=approve]")
     screenshot(editor, "claim.png")
     press(editor, "approve")
+    # The approval page previews the public page and asks to confirm.
+    assert "only from the Russian defence ministry" in editor.inner_text(
+        "#approval-preview .preview-summary"
+    )
+    assert editor.inner_text("#approval-preview .preview-rating") == "Unverifiable"
+    with editor.expect_navigation():
+        editor.click("input[name=_submit]")
     assert "published" in success(editor)
 
     claim.refresh_from_db()

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from claims import changelog, services
-from claims.models import ChangeEvent, Claim, ClaimStatus, Verdict
+from claims.models import ChangeEvent, Claim, ClaimStatus
 from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory, rating
 
 pytestmark = pytest.mark.django_db
@@ -61,15 +61,19 @@ def world(reviewer, editor, other_editor):
         summary="zqdraftsummary",
         explanation="zqdraftexplanation",
     )
-    claims["in_approval"] = new_claim("in_approval", ClaimStatus.IN_APPROVAL, assignee=reviewer)
-    Verdict.objects.filter(claim=claims["in_approval"]).update(
-        summary="zqproposedsummary", explanation="zqproposedexplanation"
+    claims["in_approval"] = new_claim(
+        "in_approval",
+        ClaimStatus.IN_APPROVAL,
+        assignee=reviewer,
+        state__summary="zqproposedsummary",
+        state__explanation="zqproposedexplanation",
     )
 
     # Published after a round trip: a proposal sent back with a review note, then a new
     # proposal approved. Neither the rejected text nor the note is public.
-    published = new_claim("published", ClaimStatus.IN_APPROVAL, assignee=reviewer)
-    Verdict.objects.filter(claim=published).update(summary="zqsentbacksummary")
+    published = new_claim(
+        "published", ClaimStatus.IN_APPROVAL, assignee=reviewer, state__summary="zqsentbacksummary"
+    )
     services.claim_send_back(actor=editor, claim=published, note="zqreviewnote")
     services.claim_propose(
         actor=reviewer,
@@ -181,13 +185,16 @@ def test_published_claims_show_and_nothing_else_does_in_the_list(client, world):
 def test_detail_claimreview_and_filters_answer_iff_published(client, world, state):
     claim = world[state]
     is_public = state in PUBLIC
+    # A withdrawn fact-check is gone (410, its reason only); the others never existed.
+    status, code = (410, "withdrawn") if state == "withdrawn" else (404, "not_found")
     for url in (f"/api/v1/claims/{claim.pk}/", f"/api/v1/claims/{claim.pk}/claimreview/"):
         response = client.get(url)
-        assert response.status_code == (200 if is_public else 404), url
+        assert response.status_code == (200 if is_public else status), url
         if is_public:
             assert marker(state) in response.content.decode()
         else:
-            assert response.json()["error"]["code"] == "not_found"
+            assert response.json()["error"]["code"] == code
+            assert marker(state) not in response.content.decode()
     for query in ({"claimant": claim.claimant.slug}, {"q": marker(state)}):
         found = [d["id"] for d in client.get("/api/v1/claims/", query).json()["results"]]
         assert found == ([claim.pk] if is_public else []), query

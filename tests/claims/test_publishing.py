@@ -14,7 +14,6 @@ from claims.models import (
     ChangeType,
     ClaimStatus,
     Publication,
-    Verdict,
     VerdictStatus,
 )
 from claims.publishing import publications_render
@@ -29,6 +28,8 @@ DOCUMENT_FIELDS = {
     "id", "url", "claim", "claim_reviewed", "claimant", "appearances", "claim_date",
     "rating", "summary", "explanation", "evidence", "topics", "language", "published_at",
     "updated_at", "version", "corrections", "history", "claimreview_url", "public_url",
+    # The hash chain of the published versions (issue: tamper-evident history).
+    "content_hash", "previous_hash",
 }  # fmt: skip
 
 
@@ -190,7 +191,9 @@ def test_editor_sees_why_the_admin_refused_to_publish(client, editor):
     claim = ClaimFactory(status=ClaimStatus.IN_APPROVAL, appearances=[])
     client.force_login(editor)
     claim.refresh_from_db()
-    response = client.post(action_url(claim, "approve"), {"_version": claim.version}, follow=True)
+    response = client.post(
+        action_url(claim, "approve"), {"_version": claim.version, "_confirm": "1"}, follow=True
+    )
     messages = messages_of(response)
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     assert any(
@@ -203,8 +206,12 @@ def test_editor_sees_why_the_admin_refused_to_publish(client, editor):
 
 def test_every_stored_document_matches_the_openapi_description(editor, other_editor):
     ClaimFactory.create_batch(3, status=ClaimStatus.PUBLISHED)
-    unverifiable = ClaimFactory(status=ClaimStatus.IN_APPROVAL)
-    Verdict.objects.filter(claim=unverifiable).update(rating=rating("unverifiable"))
+    # A proposed verdict is frozen (even to update()): propose it Unverifiable instead.
+    unverifiable = ClaimFactory(status=ClaimStatus.IN_REVIEW, evidence=[{}])
+    services.claim_propose(
+        actor=unverifiable.assignee, claim=unverifiable, rating=rating("unverifiable"),
+        summary="Nobody can check it.", explanation="No source publishes the figure.",
+    )  # fmt: skip
     services.claim_approve(actor=editor, claim=unverifiable)
     correct(
         ClaimFactory(status=ClaimStatus.PUBLISHED),
@@ -225,9 +232,9 @@ def test_every_stored_document_matches_the_openapi_description(editor, other_edi
 def test_batch_render_matches_one_by_one_publishing():
     claims = ClaimFactory.create_batch(3, status=ClaimStatus.PUBLISHED)
     rendered = publications_render([c.pk for c in claims])
-    by_claim = {p.claim_id: p for p, _topics, _type in rendered}
+    by_claim = {p.claim_id: p for p, *_rest in rendered}
     for claim in claims:
         stored = Publication.objects.get(claim=claim)
         assert by_claim[claim.pk].document == stored.document
         assert by_claim[claim.pk].pk == stored.pk
-    assert {t for _p, _topics, t in rendered} == {ChangeType.CORRECTED}
+    assert {t for _p, _topics, t, _versions in rendered} == {ChangeType.CORRECTED}

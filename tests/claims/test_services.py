@@ -460,8 +460,9 @@ def test_only_the_assignee_saves_a_draft(reviewer, other_reviewer):
     [
         (S.IN_REVIEW, "other_reviewer", "forbidden"),
         (S.IN_REVIEW, "outsider", "forbidden"),
-        (S.IN_APPROVAL, "reviewer", "illegal_transition"),
-        (S.PUBLISHED, "editor", "illegal_transition"),
+        # Past review the claim's content is frozen (claims.policy).
+        (S.IN_APPROVAL, "reviewer", "frozen"),
+        (S.PUBLISHED, "editor", "frozen"),
     ],
 )
 def test_evidence_is_added_only_in_review_by_assignee_or_editor(request, status, persona, code):

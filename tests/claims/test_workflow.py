@@ -231,6 +231,10 @@ def test_author_cannot_approve_own_verdict_even_as_editor_or_admin(request, auth
 def test_editor_who_proposed_needs_another_editor_to_approve(editor, other_editor):
     claim = ClaimFactory(status=S.QUEUED)
     services.claim_take(actor=editor, claim=claim)
+    services.evidence_add(
+        actor=editor, claim=claim, url="https://example.org/briefing", title="Briefing",
+        kind="primary_source", stance="context",
+    )  # fmt: skip
     services.claim_propose(
         actor=editor,
         claim=claim,

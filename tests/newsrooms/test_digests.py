@@ -48,9 +48,14 @@ def publish(editor, title: str = "Ukrainian casualties exceed 90,000 troops", **
     topics = kwargs.pop("topics", ())
     rating_slug = kwargs.pop("rating_slug", "false")
     extra = {"claimant": claimant} if claimant else {}
-    claim = ClaimFactory(status=ClaimStatus.IN_APPROVAL, claim_reviewed=title, **extra, **kwargs)
+    claim = ClaimFactory(
+        status=ClaimStatus.IN_APPROVAL,
+        claim_reviewed=title,
+        state__rating=rating(rating_slug),
+        **extra,
+        **kwargs,
+    )
     claim.topics.set(topics)
-    claim.verdicts.update(rating=rating(rating_slug))
     services.claim_approve(actor=editor, claim=claim)
     changelog.change_events_sequence()
     claim.refresh_from_db()

@@ -1,6 +1,8 @@
 """Give every published claim that has no Publication row one, with its `published`
-change event: for databases that published fact-checks before the read model existed.
-Safe to run at every start (`make run` does); claims that have a row are left alone."""
+change event, and every one published before versions were kept (migration claims/0010)
+its hash chain, with a `corrected` event for its document that gained the hashes: for
+databases older than either. Safe to run at every start (`make run` does); claims that
+are up to date are left alone."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,10 +17,11 @@ class Command(BaseCommand):
     help = "Render the public Publication of published claims that have none."
 
     def handle(self, *args, **options) -> None:
-        missing = list(
-            Claim.objects.filter(status=ClaimStatus.PUBLISHED, publication__isnull=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
+        published = Claim.objects.filter(status=ClaimStatus.PUBLISHED)
+        unchained = published.filter(published_versions__isnull=True)
+        missing = sorted(
+            set(published.filter(publication__isnull=True).values_list("pk", flat=True))
+            | set(unchained.values_list("pk", flat=True))
         )
         done, refused = 0, []
         # One transaction per claim: a claim whose ClaimReview breaks a rule is
