@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimStatus, Verdict, VerdictStatus
-from claims.workflow import WorkflowError, allowed_transitions
+from claims.workflow import TRANSITIONS, WorkflowError, allowed_transitions, check_transition
 from reviewers.roles import Role, roles_of
 
 EDITOR_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
@@ -50,6 +50,11 @@ def _frozen_message(claim: Claim) -> str:
 
 def _is_editor(roles: frozenset[Role]) -> bool:
     return bool(roles & EDITOR_ROLES)
+
+
+def is_editor(user) -> bool:
+    """Editors and admins: who gets the editors' bulk actions and queues."""
+    return _is_editor(roles_of(user))
 
 
 def _owns(claim: Claim, user) -> bool:
@@ -170,6 +175,26 @@ def allowed_actions(claim: Claim, user) -> frozenset[str]:
     if roles - {Role.SYSTEM}:
         allowed.add(NOTE)
     return frozenset(allowed)
+
+
+def action_refusal(name: str, claim: Claim, user) -> WorkflowError | None:
+    """Why `user` may not take action `name` on `claim` now (None: they may), with the
+    message the service would give."""
+    if name in allowed_actions(claim, user):
+        return None
+    roles = roles_of(user)
+    if name in TRANSITIONS:
+        try:
+            check_transition(name, claim.status, roles)
+        except WorkflowError as refusal:
+            return refusal
+        if name == "propose":
+            return propose_refusal(claim, user, roles)
+        if name == "approve":
+            return approve_refusal(claim, user, roles, proposed_verdict(claim))
+    if name == EVIDENCE:
+        return evidence_refusal(claim, user, roles)
+    return WorkflowError("forbidden", _("This action is not open to you on this claim."))
 
 
 def require(refusal: WorkflowError | None) -> None:

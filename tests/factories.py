@@ -177,3 +177,19 @@ class VerdictFactory(factory.django.DjangoModelFactory):
     )
     author = factory.SubFactory(UserFactory)
     status = VerdictStatus.DRAFT
+
+
+def source_add(claim: Claim, actor=None) -> Evidence:
+    """Attach one source through the service, as the assignee does while the claim is in
+    review (approval needs FACTCHECK_MIN_SOURCES of them)."""
+    from claims import services
+
+    return services.evidence_add(
+        actor=actor or claim.assignee,
+        claim=claim,
+        url="https://www.understandingwar.org/backgrounder/",
+        title="Russian Offensive Campaign Assessment",
+        publisher="Institute for the Study of War",
+        kind=EvidenceKind.RESEARCH,
+        stance=EvidenceStance.CONTEXT,
+    )

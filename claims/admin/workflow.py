@@ -31,8 +31,8 @@ from django.views.decorators.http import require_POST
 from claims import policy, selectors, services
 from claims.admin.locking import changes_since
 from claims.models import Claim, EvidenceKind, EvidenceStance, Rating
-from claims.workflow import EDITORS, WorkflowError
-from reviewers.roles import Role, roles_of
+from claims.workflow import WorkflowError
+from reviewers.roles import Role
 
 VERSION_FIELD = "_version"
 
@@ -366,6 +366,12 @@ class WorkflowButtonsMixin:
         form = None
         if spec.form is not None:
             if "_confirm" not in request.POST:
+                refusal = policy.action_refusal(spec.name, claim, request.user)
+                if refusal is not None:
+                    # Not even the form for an action the user cannot take (a crafted
+                    # POST, or a page left open): the service would refuse it anyway.
+                    self.message_user(request, refusal.message, messages.ERROR)
+                    return HttpResponseRedirect(change_url)
                 # From the claim page's button: show the form, carrying the version.
                 return self._action_page(request, claim, spec, spec.form(claim=claim), version)
             form = spec.form(request.POST, claim=claim)
@@ -420,7 +426,7 @@ class WorkflowButtonsMixin:
     # --- Bulk actions (editors) --------------------------------------------------------
 
     def has_workflow_editor_permission(self, request: HttpRequest) -> bool:
-        return bool(roles_of(request.user) & EDITORS)
+        return policy.is_editor(request.user)
 
     @admin.action(
         description=gettext_lazy("Assign selected claims to…"), permissions=["workflow_editor"]

@@ -15,7 +15,14 @@ from claims.models import ClaimStatus as S
 from claims.models import EvidenceKind, EvidenceStance, Publication
 from claims.public import feeds, views
 from claims.publishing import public_path
-from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory, UserFactory, rating
+from tests.factories import (
+    ClaimantFactory,
+    ClaimFactory,
+    TopicFactory,
+    UserFactory,
+    rating,
+    source_add,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -328,6 +335,7 @@ def publish(claim):
     author = UserFactory(username="page-author", roles=["Reviewer"])
     approver = UserFactory(username="page-editor", roles=["Editor"])
     services.claim_assign(actor=approver, claim=claim, assignee=author)
+    source_add(claim, author)
     propose(author, claim, "false", f"Summary of {claim.claim_reviewed}.")
     services.claim_approve(actor=approver, claim=claim)
 

@@ -9,7 +9,7 @@ from django.db import connection
 from claims import services
 from claims.models import Claim, Claimant, ClaimantAlias, ClaimOrigin, ClaimStatus
 from newsrooms.models import Submission
-from tests.factories import ClaimFactory, rating
+from tests.factories import ClaimFactory, rating, source_add
 from tests.newsrooms.conftest import bearer
 
 SUBMISSIONS = "/api/v1/submissions/"
@@ -127,6 +127,7 @@ def test_status_follows_the_claim_through_the_workflow(client, submit_key, revie
     services.claim_take(actor=reviewer, claim=claim)
     assert status()["status"] == "in_review"
     services.claim_note_add(actor=reviewer, claim=claim, text="Ask the city hall press desk.")
+    source_add(claim, reviewer)
     services.claim_propose(
         actor=reviewer,
         claim=claim,
