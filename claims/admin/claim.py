@@ -267,7 +267,13 @@ class ClaimNoteInline(admin.TabularInline):
         return bool(request_roles(request))
 
     def has_add_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
-        return obj is not None and may(request, obj, policy.NOTE)
+        # On a read-only claim page the box could not be saved: the page offers the
+        # "Add internal note" button instead.
+        return (
+            obj is not None
+            and may(request, obj, policy.NOTE)
+            and bool(allowed_for(request, obj) & {policy.EDIT, policy.EVIDENCE, policy.DRAFT})
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return False
