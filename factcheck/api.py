@@ -27,8 +27,28 @@ _WORKFLOW_STATUS = {
 }
 
 
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict:
+    """The one error format; `extra` adds keys that an error code documents (a
+    withdrawal's `reason` and `withdrawn_at`)."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **(extra or {})}}
+
+
+class Gone(exceptions.APIException):
+    """410: something that was public was taken down on purpose. `extra` is what the
+    public may know of why, added to the error object as documented keys."""
+
+    status_code = status.HTTP_410_GONE
+    default_detail = "Gone."
+    default_code = "gone"
+
+    def __init__(self, detail: str, *, code: str, extra: dict[str, Any]) -> None:
+        super().__init__(detail, code)
+        self.extra = extra
 
 
 def _flatten(detail: Any) -> dict[str, list[str]]:
@@ -72,7 +92,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        response.data = error_body(code if isinstance(code, str) else "error", str(detail))
+        response.data = error_body(
+            code if isinstance(code, str) else "error",
+            str(detail),
+            extra=getattr(exc, "extra", None),
+        )
     return response
 
 

@@ -29,7 +29,7 @@ from werkzeug.test import Client as WerkzeugClient
 
 from claims.changelog import change_events_sequence
 from claims.demo import seed_demo
-from claims.models import Publication
+from claims.models import Claim, ClaimStatus, Publication
 from factcheck.wsgi import application
 from newsrooms.models import Newsroom
 from newsrooms.services import token_create
@@ -225,17 +225,23 @@ def _load_schema() -> schemathesis.BaseSchema:
 
 
 ERROR_FIELDS = {"code", "message", "fields"}
+# Keys an error code adds to the error object, as the schema documents them.
+ERROR_EXTRAS = {"withdrawn": {"reason", "withdrawn_at"}}
 
 
 def error_format_problem(body: Any) -> str | None:
     """What keeps `body` from being the one error format of the contract, or None:
     `{"error": {"code": str, "message": str, "fields": {name: [message]}}}` and nothing
-    else (the schema alone would allow extra keys)."""
+    else but the keys its code documents (the schema alone would allow extra keys)."""
     if not isinstance(body, dict) or set(body) != {"error"}:
         return "the top level is not just `error`"
     error = body["error"]
-    if not isinstance(error, dict) or set(error) != ERROR_FIELDS:
-        return "`error` is not {code, message, fields}"
+    if not isinstance(error, dict):
+        return "`error` is not an object"
+    code = error.get("code")
+    extras = ERROR_EXTRAS.get(code, set()) if isinstance(code, str) else set()
+    if set(error) != ERROR_FIELDS | extras:
+        return "`error` is not {code, message, fields} and the keys its code documents"
     if not (isinstance(error["code"], str) and error["code"]):
         return "`code` is not a non-empty string"
     if not (isinstance(error["message"], str) and error["message"]):
@@ -398,6 +404,41 @@ def test_every_published_thing_answers_as_the_schema_says(
         )
     assert fetch("/api/v1/ratings/", "/api/v1/ratings/")["results"]
     assert fetch("/api/v1/topics/", "/api/v1/topics/")["results"]
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_fact_check_answers_410_as_the_schema_says(
+    published_demo, api_auth_headers, settings
+):
+    settings.ALLOWED_HOSTS = [WSGI_HOST]
+    wsgi = WerkzeugClient(application)
+    withdrawn = list(Claim.objects.filter(status=ClaimStatus.WITHDRAWN))
+    assert withdrawn, "the demo has a withdrawn fact-check"
+
+    for claim in withdrawn:
+        for template in ("/api/v1/claims/{id}/", "/api/v1/claims/{id}/claimreview/"):
+            response = wsgi.get(template.format(id=claim.pk), headers=api_auth_headers)
+            assert response.status_code == 410
+            schema[template]["GET"].validate_response(response)
+            assert error_format_problem(response.json) is None
+            assert response.json["error"]["reason"] == claim.status_note
+
+
+def test_schema_documents_the_hash_chain_and_the_withdrawn_410(client):
+    document = _schema_document(client)
+    components = document["components"]["schemas"]
+
+    for path in ("/api/v1/claims/{id}/", "/api/v1/claims/{id}/claimreview/"):
+        gone = document["paths"][path]["get"]["responses"]["410"]
+        assert gone["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Withdrawn"
+        }
+    detail = components["WithdrawnDetail"]
+    assert set(detail["required"]) == ERROR_FIELDS | ERROR_EXTRAS["withdrawn"]
+    for name in ("FactCheck", "Version", "Change"):
+        assert {"content_hash", "previous_hash"} <= set(components[name]["required"]), name
+        assert components[name]["properties"]["previous_hash"]["nullable"] is True
+    assert components["Change"]["properties"]["reason"]["nullable"] is True
 
 
 # --- Error responses, by hand ---------------------------------------------------------

@@ -6,6 +6,18 @@ from rest_framework import serializers
 
 from claims.models import ChangeType, EvidenceStance, Rating, Topic
 
+# The hash chain (claims.publishing.content_hash): SHA-256 in lower-case hex.
+SHA256_HEX = r"^[0-9a-f]{64}$"
+CONTENT_HASH = (
+    "SHA-256 (hex) of the RFC 8785 canonical JSON of the version's document without "
+    '`history` and `content_hash` (docs/api.md, "Verifying the record").'
+)
+PREVIOUS_HASH = "`content_hash` of the version before; null for the first version."
+
+
+def _hash_field(help_text: str, *, allow_null: bool = False) -> serializers.RegexField:
+    return serializers.RegexField(SHA256_HEX, allow_null=allow_null, help_text=help_text)
+
 
 class ClaimantRefSerializer(serializers.Serializer):
     name = serializers.CharField()
@@ -57,6 +69,8 @@ class VersionSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField()
     rating = RatingRefSerializer()
     summary = serializers.CharField()
+    content_hash = _hash_field(CONTENT_HASH)
+    previous_hash = _hash_field(PREVIOUS_HASH, allow_null=True)
 
 
 class FactCheckSerializer(serializers.Serializer):
@@ -76,8 +90,12 @@ class FactCheckSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     version = serializers.IntegerField(min_value=1)
+    previous_hash = _hash_field(PREVIOUS_HASH, allow_null=True)
+    content_hash = _hash_field(CONTENT_HASH)
     corrections = CorrectionSerializer(many=True)
-    history = VersionSerializer(many=True, help_text="Every published version, oldest first.")
+    history = VersionSerializer(
+        many=True, help_text="Every published version, oldest first; the last is this one."
+    )
     claimreview_url = serializers.URLField()
     public_url = serializers.URLField()
 
@@ -93,7 +111,23 @@ class ChangeSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=ChangeType.choices)
     claim_id = serializers.IntegerField()
     at = serializers.DateTimeField()
-    document = FactCheckSerializer(allow_null=True, help_text="Null for a withdrawal.")
+    content_hash = _hash_field(
+        "`content_hash` of the version published; null for a withdrawal.", allow_null=True
+    )
+    previous_hash = _hash_field(
+        "`content_hash` of the version before (for a withdrawal: the last one published); "
+        "null for a first publication.",
+        allow_null=True,
+    )
+    reason = serializers.CharField(
+        allow_null=True,
+        help_text="The public note: why it was corrected or withdrawn; null for a first "
+        "publication.",
+    )
+    document = FactCheckSerializer(
+        allow_null=True,
+        help_text="Null for a withdrawal, and for every event of a withdrawn fact-check.",
+    )
 
 
 class ChangePageSerializer(serializers.Serializer):
@@ -102,6 +136,26 @@ class ChangePageSerializer(serializers.Serializer):
         min_value=0, help_text="The newest sequence number in the log."
     )
     next = serializers.URLField(help_text="Poll this URL for what comes after this page.")
+
+
+class WithdrawnDetailSerializer(serializers.Serializer):
+    # Not a one-choice enum: drf-spectacular would name its component "CodeEnum", and a
+    # second error code with choices would collide with it.
+    code = serializers.CharField(help_text="`withdrawn`.")
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text="Empty."
+    )
+    reason = serializers.CharField(
+        allow_null=True, help_text="The editors' public reason for the withdrawal."
+    )
+    withdrawn_at = serializers.DateTimeField()
+
+
+class WithdrawnSerializer(serializers.Serializer):
+    """The error format, with what the public may know of a withdrawal."""
+
+    error = WithdrawnDetailSerializer()
 
 
 class RatingSerializer(serializers.ModelSerializer):

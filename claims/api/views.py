@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import http_date, quote_etag, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import condition
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -35,7 +36,8 @@ from claims.api.pagination import (
 )
 from claims.changelog import last_sequenced
 from claims.models import ChangeEvent, Claimant, Publication, Rating, Topic
-from factcheck.api import ALLOW_EMPTY, ErrorSerializer, PublicAutoSchema
+from claims.public.selectors import withdrawal_get
+from factcheck.api import ALLOW_EMPTY, ErrorSerializer, Gone, PublicAutoSchema
 
 JSON = "application/json"
 ERRORS = {
@@ -46,6 +48,10 @@ ERRORS = {
 }
 NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag sent.")
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Nothing published under this key.")
+WITHDRAWN = OpenApiResponse(
+    s.WithdrawnSerializer,
+    description="Published, then withdrawn: code `withdrawn`, the public reason and when.",
+)
 HEADER = OpenApiParameter.HEADER
 # What a poller sends and gets back (docs/api.md walks through it).
 POLLING = [
@@ -171,13 +177,27 @@ def _detail_row(request: Request, pk: int) -> tuple[str, Any] | None:
 
 
 def _stored(request: Request, pk: int, field: str) -> str:
-    """The stored document or ClaimReview of a published fact-check, or a 404."""
+    """The stored document or ClaimReview of a published fact-check; otherwise a 410
+    for a withdrawn one, a 404 for anything else."""
     if _detail_row(request, pk) is None:
-        raise Http404
+        raise _unpublished(pk)
     text = Publication.objects.filter(claim_id=pk).values_list(field, flat=True).first()
     if text is None:  # withdrawn between the two queries
-        raise Http404
+        raise _unpublished(pk)
     return text
+
+
+def _unpublished(pk: int) -> Exception:
+    """Why there is no publication: read only once there is none, so the published
+    path runs no query more."""
+    withdrawal = withdrawal_get(pk) if pk <= MAX_BIGINT else None
+    if withdrawal is None:
+        return Http404()
+    return Gone(
+        _("This fact-check has been withdrawn."),
+        code="withdrawn",
+        extra={"reason": withdrawal.reason or None, "withdrawn_at": withdrawal.at.isoformat()},
+    )
 
 
 def _detail_etag(request: Request, pk: int, suffix: str = "") -> str | None:
@@ -318,9 +338,18 @@ class ClaimDetailView(PublicAPIView):
     @extend_schema(
         operation_id="claims_retrieve",
         summary="One published fact-check",
-        description="With its evidence, corrections and every published version.",
+        description=(
+            "With its evidence, corrections and every published version, each with its "
+            "hash. A withdrawn fact-check answers 410 with the public reason."
+        ),
         parameters=[*POLLING, *CACHING],
-        responses={200: s.FactCheckSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND, **ERRORS},
+        responses={
+            200: s.FactCheckSerializer,
+            304: NOT_MODIFIED,
+            404: NOT_FOUND,
+            410: WITHDRAWN,
+            **ERRORS,
+        },
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         return _json(_stored(request, pk, "document"))
@@ -345,6 +374,7 @@ class ClaimReviewView(PublicAPIView):
             ),
             304: NOT_MODIFIED,
             404: NOT_FOUND,
+            410: WITHDRAWN,
             **ERRORS,
         },
     )
@@ -355,6 +385,10 @@ class ClaimReviewView(PublicAPIView):
 # --- The change log ------------------------------------------------------------------
 
 MAX_CHANGES = 1000
+# What an entry of the log carries, in the order it is written.
+CHANGE_COLUMNS = (
+    "seq", "type", "claim_id", "at", "content_hash", "previous_hash", "reason", "document"
+)  # fmt: skip
 
 
 @poll_conditions
@@ -389,7 +423,7 @@ class ChangeListView(PublicAPIView):
         events = list(
             ChangeEvent.objects.filter(seq__gt=after)
             .order_by("seq")
-            .values_list("seq", "type", "claim_id", "at", "document")[:size]
+            .values_list(*CHANGE_COLUMNS)[:size]
         )
         last_seq, _when = _log_state(request)
         next_after = events[-1][0] if events else after
@@ -398,13 +432,20 @@ class ChangeListView(PublicAPIView):
         )
         items = ",".join(
             f'{{"seq":{seq},"type":{json.dumps(kind)},"claim_id":{claim_id},'
-            f'"at":{json.dumps(at.isoformat())},"document":{doc or "null"}}}'
-            for seq, kind, claim_id, at, doc in events
+            f'"at":{json.dumps(at.isoformat())},"content_hash":{_text_or_null(content)},'
+            f'"previous_hash":{_text_or_null(previous)},"reason":{_text_or_null(reason)},'
+            f'"document":{doc or "null"}}}'
+            for seq, kind, claim_id, at, content, previous, reason, doc in events
         )
         newest = max(last_seq, next_after)
         body = f'{{"results":[{items}],"last_seq":{newest},"next":{json.dumps(next_url)}}}'
 
         return _json(body)
+
+
+def _text_or_null(text: str) -> str:
+    """A JSON string, or null for the empty string the columns hold for "none"."""
+    return json.dumps(text, ensure_ascii=False) if text else "null"
 
 
 def _non_negative(raw: str, name: str) -> int:

@@ -3,7 +3,8 @@
 They read only the read model (`Publication` rows, rendered when a fact-check is
 published or corrected), one indexed query per page, so a page never sees a draft, a
 claim under review or anything a reviewer wrote that was not published. The one
-exception is a withdrawn fact-check, whose public reason lives on the claim.
+exception is a withdrawn fact-check: what the public may know of it (the reason and
+when) is read from its withdrawal in the change log.
 """
 
 import json
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from claims.models import Claim, ClaimStatus, EvidenceStance, Publication
+from claims.models import ChangeEvent, ChangeType, EvidenceStance, Publication
 from claims.publishing import public_path
 
 # What a page needs of a row; `search_text` and `claimreview` are left in the database
@@ -88,10 +89,26 @@ def factcheck_get(claim_id: int) -> tuple[FactCheck, str] | None:
     )
 
 
-def withdrawal_reason(claim_id: int) -> str | None:
-    """The public reason of a withdrawn claim (its status note), None unless withdrawn."""
-    return (
-        Claim.objects.filter(pk=claim_id, status=ClaimStatus.WITHDRAWN)
-        .values_list("status_note", flat=True)
+@dataclass(frozen=True)
+class Withdrawal:
+    """What the public may know of a withdrawn fact-check (the API's 410, the page's)."""
+
+    reason: str
+    at: datetime
+
+
+def withdrawal_get(claim_id: int) -> Withdrawal | None:
+    """The withdrawal of a fact-check, from its change event (the public record), or
+    None when the claim was never published and withdrawn. One query."""
+    row = (
+        ChangeEvent.objects.filter(claim_id=claim_id, type=ChangeType.WITHDRAWN)
+        .order_by("-id")
+        .values_list("reason", "at", "claim__status_note")
         .first()
     )
+    if row is None:
+        return None
+    reason, at, status_note = row
+    # Events logged before they carried a reason (migration 0010) have none: the
+    # claim's status note, which the withdrawal wrote, is the same text.
+    return Withdrawal(reason=reason or status_note, at=at)

@@ -18,7 +18,7 @@ from claims.public.selectors import (
     FactCheck,
     factcheck_get,
     factchecks_latest,
-    withdrawal_reason,
+    withdrawal_get,
 )
 
 PAGE_SIZE = 20
@@ -112,12 +112,12 @@ def factcheck_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespo
 
 
 def _gone_or_missing(request: HttpRequest, pk: int) -> HttpResponse:
-    reason = withdrawal_reason(pk)
-    if reason is None:
+    withdrawal = withdrawal_get(pk)
+    if withdrawal is None:
         raise Http404
     return _page(
         request,
         "public/withdrawn.html",
-        {"reason": reason, "index_url": reverse("factcheck-index")},
+        {"reason": withdrawal.reason, "index_url": reverse("factcheck-index")},
         status=410,
     )

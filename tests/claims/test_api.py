@@ -12,11 +12,19 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from claims import changelog, services
-from claims.models import ClaimStatus, Publication, Verdict
+from claims.models import (
+    ChangeEvent,
+    ChangeType,
+    ClaimStatus,
+    EvidenceKind,
+    EvidenceStance,
+    Publication,
+)
 from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory, UserFactory, rating
 
 pytestmark = pytest.mark.django_db
 CLAIMS = "/api/v1/claims/"
+CHANGES = "/api/v1/changes/"
 
 
 @pytest.fixture
@@ -33,11 +41,27 @@ def published(
     topics: tuple[str, ...] = (),
     language: str = "en",
 ):
-    """Publish a claim through the workflow service and number its change event."""
+    """Publish a claim through the workflow services (with the source approval needs)
+    and number its change event. The verdict is proposed with its rating: a proposed
+    verdict is frozen (migration 0010)."""
     extra = {"claimant": claimant} if claimant else {}
-    claim = ClaimFactory(status=ClaimStatus.IN_APPROVAL, text=text, language=language, **extra)
+    claim = ClaimFactory(status=ClaimStatus.IN_REVIEW, text=text, language=language, **extra)
     claim.topics.add(*(TopicFactory(slug=t, name=t.title()) for t in topics))
-    Verdict.objects.filter(claim=claim).update(rating=rating(rating_slug))
+    services.evidence_add(
+        actor=claim.assignee,
+        claim=claim,
+        url="https://www.understandingwar.org/backgrounder/",
+        title="Russian Offensive Campaign Assessment",
+        kind=EvidenceKind.RESEARCH,
+        stance=EvidenceStance.CONTEXT,
+    )
+    services.claim_propose(
+        actor=claim.assignee,
+        claim=claim,
+        rating=rating(rating_slug),
+        summary="The figure comes from one side and cannot be checked independently.",
+        explanation="No independent source confirms the number.",
+    )
     services.claim_approve(actor=desk, claim=claim)
     changelog.change_events_sequence()
     return claim
@@ -302,6 +326,68 @@ def test_claim_in_review_has_no_detail(client, catalogue):
     assert client.get(f"{CLAIMS}{in_review.pk}/claimreview/").status_code == 404
 
 
+# --- Withdrawn fact-checks ------------------------------------------------------------
+
+
+def withdrawn(desk, reason: str = "The report it relied on was retracted."):
+    claim = published(desk, text="A claim later withdrawn.")
+    services.claim_withdraw(actor=desk, claim=claim, reason=reason)
+    changelog.change_events_sequence()
+    return claim
+
+
+@pytest.mark.parametrize("suffix", ["", "claimreview/"])
+def test_withdrawn_fact_check_is_gone_with_its_public_reason_and_time(client, desk, suffix):
+    claim = withdrawn(desk)
+    withdrawal = ChangeEvent.objects.get(claim=claim, type=ChangeType.WITHDRAWN)
+
+    response = client.get(f"{CLAIMS}{claim.pk}/{suffix}")
+
+    assert response.status_code == 410
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "error": {
+            "code": "withdrawn",
+            "message": "This fact-check has been withdrawn.",
+            "fields": {},
+            "reason": "The report it relied on was retracted.",
+            "withdrawn_at": withdrawal.at.isoformat(),
+        }
+    }
+    assert claim.text not in response.content.decode()
+    assert "ETag" not in response
+
+
+def test_withdrawal_answers_410_to_a_poller_holding_the_old_etag(client, desk):
+    claim = published(desk, text="Polled, then withdrawn.")
+    detail = f"{CLAIMS}{claim.pk}/"
+    etag = client.get(detail)["ETag"]
+    assert client.get(detail, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+    services.claim_withdraw(actor=desk, claim=claim, reason="Retracted.")
+
+    response = client.get(detail, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 410
+    assert response.json()["error"]["reason"] == "Retracted."
+
+
+def test_withdrawal_with_no_recorded_reason_answers_null(client):
+    claim = ClaimFactory(status=ClaimStatus.WITHDRAWN)  # withdrawn with an empty note
+    error = client.get(f"{CLAIMS}{claim.pk}/").json()["error"]
+    assert (error["code"], error["reason"]) == ("withdrawn", None)
+
+
+@pytest.mark.parametrize(
+    "status", [ClaimStatus.QUEUED, ClaimStatus.IN_APPROVAL, ClaimStatus.REJECTED]
+)
+def test_claims_never_published_stay_404(client, status):
+    claim = ClaimFactory(status=status)
+    for suffix in ("", "claimreview/"):
+        response = client.get(f"{CLAIMS}{claim.pk}/{suffix}")
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+
 # --- Claimants, ratings, topics -------------------------------------------------------
 
 
@@ -378,6 +464,67 @@ def test_detail_runs_at_most_two_queries(client, catalogue, django_assert_max_nu
         assert client.get(f"{CLAIMS}{claim.pk}/").status_code == 200
     with django_assert_max_num_queries(2):
         assert client.get(f"{CLAIMS}{claim.pk}/claimreview/").status_code == 200
+
+
+def test_withdrawn_detail_runs_at_most_two_queries(client, desk, django_assert_max_num_queries):
+    claim = withdrawn(desk)
+    for url in (f"{CLAIMS}{claim.pk}/", f"{CLAIMS}{claim.pk}/claimreview/"):
+        with django_assert_max_num_queries(2):
+            assert client.get(url).status_code == 410
+
+
+# --- The change log's hash chain -------------------------------------------------------
+
+
+NOTE = "The period was five months."
+
+
+def chain_link(entry: dict) -> tuple:
+    return entry["type"], entry["content_hash"], entry["previous_hash"], entry["reason"]
+
+
+def test_change_log_entries_carry_the_hash_chain_and_the_public_notes(client, desk, editor):
+    claim = published(desk, text="Published, corrected, withdrawn.")
+    services.claim_correct(actor=editor, claim=claim, note=NOTE)
+    claim.refresh_from_db()
+    services.claim_propose(
+        actor=claim.assignee, claim=claim, rating=rating("true"), summary="S.", explanation="E."
+    )
+    services.claim_approve(actor=desk, claim=claim)
+    changelog.change_events_sequence()
+    first, second = claim.published_versions.order_by("number")
+
+    published_v1 = ("published", first.content_hash, None, None)
+    corrected_v2 = ("corrected", second.content_hash, first.content_hash, NOTE)
+
+    entries = client.get(CHANGES, {"after": 0}).json()["results"]
+    assert [chain_link(e) for e in entries] == [published_v1, corrected_v2]
+    for entry in entries:
+        assert entry["document"]["content_hash"] == entry["content_hash"]
+        assert entry["document"]["previous_hash"] == entry["previous_hash"]
+    history = client.get(f"{CLAIMS}{claim.pk}/").json()["history"]
+    assert [(v["content_hash"], v["previous_hash"]) for v in history] == [
+        (first.content_hash, None),
+        (second.content_hash, first.content_hash),
+    ]
+
+    services.claim_withdraw(actor=desk, claim=claim, reason="Retracted.")
+    changelog.change_events_sequence()
+
+    entries = client.get(CHANGES, {"after": 0}).json()["results"]
+    withdrawal = ("withdrawn", None, second.content_hash, "Retracted.")
+    assert [chain_link(e) for e in entries] == [published_v1, corrected_v2, withdrawal]
+    assert [e["document"] for e in entries] == [None, None, None]
+    assert list(entries[2]) == [
+        "seq", "type", "claim_id", "at", "content_hash", "previous_hash", "reason", "document"
+    ]  # fmt: skip
+
+
+def test_change_log_notes_are_json_strings_whatever_they_hold(client, desk):
+    reason = 'Quoted "wrongly"\nline two \\ <script> – Шойгу'
+    claim = withdrawn(desk, reason=reason)
+    entry = client.get(CHANGES, {"after": 0}).json()["results"][-1]
+    assert (entry["claim_id"], entry["reason"]) == (claim.pk, reason)
 
 
 # --- Conditional requests for polling --------------------------------------------------
