@@ -5,6 +5,7 @@ and published versions on both databases, every version is a link of a hash chai
 import hashlib
 import json
 from importlib import import_module
+from io import StringIO
 
 import pytest
 import rfc8785
@@ -283,3 +284,19 @@ def test_withdrawn_and_unpublished_claims_verify_too(editor):
     ClaimFactory(status=ClaimStatus.IN_REVIEW)
     UserFactory(username="someone")
     assert "1 fact-check(s), 1 version(s)" in verify()
+
+
+def test_fact_checks_published_before_the_chain_get_one_at_the_next_start():
+    """A database from before migration 0010: publications_rebuild (run by make run)
+    gives a published claim its versions; one withdrawn then has none to check."""
+    published = ClaimFactory(status=ClaimStatus.PUBLISHED)
+    withdrawn = ClaimFactory(status=ClaimStatus.WITHDRAWN)
+    PublishedVersion.objects.filter(claim__in=[published, withdrawn]).delete()
+    assert "published versions do not match" in verify_fails()
+
+    call_command("publications_rebuild", stdout=StringIO())
+
+    assert published.published_versions.count() == 1
+    assert not withdrawn.published_versions.exists()
+    assert "1 fact-check(s), 1 version(s)" in verify()
+    assert ChangeEvent.objects.filter(claim=published).latest("id").type == "corrected"
