@@ -40,6 +40,7 @@ WORKDIR /app
 COPY manage.py ./
 COPY factcheck ./factcheck
 COPY claims ./claims
+COPY publishing ./publishing
 COPY reviewers ./reviewers
 COPY newsrooms ./newsrooms
 COPY ops ./ops

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.urls import reverse
 
 CONTEXT = "https://schema.org"
 AUTHOR_TYPES = {"person": "Person", "organization": "Organization"}
@@ -57,6 +58,9 @@ def claimreview_build(document: dict[str, Any], *, claimant_kind: str) -> dict[s
     claim_date = document["claim_date"] or (appeared[0] if appeared else None)
     if claim_date:
         item["datePublished"] = claim_date
+    # IFCN transparency, as schema.org spells it on the fact-checker: the pages of the
+    # publishing app, by URL name (claims does not import it).
+    methodology = settings.SITE_URL + reverse("policy-methodology")
     return {
         "@context": CONTEXT,
         "@type": "ClaimReview",
@@ -69,6 +73,10 @@ def claimreview_build(document: dict[str, Any], *, claimant_kind: str) -> dict[s
             "@type": "Organization",
             "name": settings.FACTCHECK_ORG_NAME,
             "url": settings.FACTCHECK_ORG_URL,
+            "publishingPrinciples": methodology,
+            "correctionsPolicy": settings.SITE_URL + reverse("policy-corrections"),
+            "ownershipFundingInfo": settings.SITE_URL + reverse("policy-about"),
+            "verificationFactCheckingPolicy": methodology,
         },
         "reviewRating": _rating(document["rating"]),
         "itemReviewed": item,

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "simple_history",
     "claims",
+    "publishing",
     "reviewers",
     "newsrooms",
     "ops",

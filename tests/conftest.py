@@ -38,6 +38,9 @@ def _migrated_reference_data(request):
     queue.create_queue_settings(apps, None)
     import_module("ops.migrations.0002_permissions").grant(apps, None)
     import_module("newsrooms.migrations.0005_digest_permissions").grant(apps, None)
+    pages = import_module("publishing.migrations.0002_policy_pages")
+    pages.create_pages(apps, None)
+    pages.grant_permissions(apps, None)
 
 
 @pytest.fixture

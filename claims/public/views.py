@@ -49,7 +49,7 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 def _before(request: HttpRequest) -> int | None:
     """The cursor of an "older" link; anything else starts at the newest."""
     value = request.GET.get("before", "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def _filter_names(filters: dict[str, str], entries: list[FactCheck]) -> dict[str, str]:

@@ -13,8 +13,8 @@ from django.conf import settings
 from claims import services
 from claims.claimreview import claimreview_build, claimreview_problems
 from claims.demo import seed_demo
-from claims.models import ClaimStatus, Publication, Verdict
-from tests.factories import ClaimantFactory, ClaimFactory, rating
+from claims.models import Claim, ClaimStatus, Publication, VerdictStatus
+from tests.factories import ClaimantFactory, ClaimFactory, VerdictFactory, rating
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,12 @@ DATE_OR_DATETIME = f"({DATE})|({DATETIME})"
 URL = r"^https?://[^\s/]+(/\S*)?$"
 TEXT = {"type": "string", "pattern": r"\S"}
 NUMBERS = ("ratingValue", "bestRating", "worstRating")
+TRANSPARENCY = (
+    "publishingPrinciples",
+    "correctionsPolicy",
+    "ownershipFundingInfo",
+    "verificationFactCheckingPolicy",
+)
 
 
 def google_schema() -> dict:
@@ -75,10 +81,18 @@ def google_schema() -> dict:
             "datePublished": {"type": "string", "pattern": DATE_OR_DATETIME},
             "dateModified": {"type": "string", "pattern": DATE_OR_DATETIME},
             "inLanguage": {"type": "string", "pattern": r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
+            # IFCN transparency (issue 12): the fact-checker's policy pages on this site.
             "author": {
                 "type": "object",
-                "required": ["@type", "name"],
-                "properties": {"@type": {"const": "Organization"}, "name": TEXT},
+                "required": ["@type", "name", *TRANSPARENCY],
+                "properties": {
+                    "@type": {"const": "Organization"},
+                    "name": TEXT,
+                    **{
+                        name: {"type": "string", "pattern": f"^{site}/about/([-a-z]+/)?$"}
+                        for name in TRANSPARENCY
+                    },
+                },
             },
             "reviewRating": {
                 "type": "object",
@@ -151,8 +165,15 @@ def test_every_demo_claimreview_meets_googles_rules(client):
 
 
 def test_unverifiable_verdict_has_a_name_and_no_number(editor):
-    claim = ClaimFactory(status=ClaimStatus.IN_APPROVAL, claim_date="2023-09-01")
-    Verdict.objects.filter(claim=claim).update(rating=rating("unverifiable"))
+    # Proposed with the rating from the start: a proposed verdict is frozen (0010).
+    claim = ClaimFactory(status=ClaimStatus.IN_REVIEW, claim_date="2023-09-01", evidence=[{}])
+    VerdictFactory(
+        claim=claim,
+        author=claim.assignee,
+        status=VerdictStatus.PROPOSED,
+        rating=rating("unverifiable"),
+    )
+    Claim.objects.filter(pk=claim.pk).update(status=ClaimStatus.IN_APPROVAL)
     services.claim_approve(actor=editor, claim=claim)
     review = json.loads(Publication.objects.get(claim=claim).claimreview)
     assert review["reviewRating"] == {"@type": "Rating", "alternateName": "Unverifiable"}
@@ -214,6 +235,15 @@ def test_the_valid_review_passes_both_checks():
     review = valid_review()
     assert claimreview_problems(review) == []
     assert google_violations(review) == []
+
+
+def test_author_links_the_transparency_pages():
+    author = valid_review()["author"]
+    site = settings.SITE_URL
+    assert author["publishingPrinciples"] == f"{site}/about/methodology/"
+    assert author["verificationFactCheckingPolicy"] == f"{site}/about/methodology/"
+    assert author["correctionsPolicy"] == f"{site}/about/corrections-policy/"
+    assert author["ownershipFundingInfo"] == f"{site}/about/"
 
 
 def _set(path: str, value):

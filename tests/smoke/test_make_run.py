@@ -191,6 +191,14 @@ def _subscribe_through_the_worker(base: str, copy: Path, log: Path) -> None:
     assert out.stdout.strip().splitlines()[-1] == "active"
 
 
+def _verify_the_record_beside_make_run(copy: Path, port: int) -> None:
+    """README's `make verify`, pasted into a second terminal: the demo's record holds."""
+    out = subprocess.run(["make", "verify"], cwd=copy, env=_env(port), capture_output=True,
+                         text=True, timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "The public record holds" in out.stdout
+
+
 def test_make_run_in_a_clean_copy_serves_the_demo_and_stops_cleanly(tmp_path):
     copy = tmp_path / "factcheck"
     _copy_project(copy)
@@ -208,6 +216,7 @@ def test_make_run_in_a_clean_copy_serves_the_demo_and_stops_cleanly(tmp_path):
         _check_published_demo(base)
         _triage_claim_through_worker(copy)
         _subscribe_through_the_worker(base, copy, log)
+        _verify_the_record_beside_make_run(copy, port)
         _stop_and_check_nothing_left(make, signal.SIGINT, to_group=True, copy=copy)
     finally:
         if make.poll() is None:
