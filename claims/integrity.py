@@ -125,8 +125,8 @@ def _publication_problems(claim: Claim, bounds: tuple[int, int]) -> Iterator[str
         yield _("its public document differs from its published versions")
     if publication.etag != document_etag(publication.document):
         yield _("its public document does not match its ETag")
-    if json.loads(publication.claimreview) != claimreview_build(
-        document, claimant_kind=claim.claimant.kind
+    if _reviewed(json.loads(publication.claimreview)) != _reviewed(
+        claimreview_build(document, claimant_kind=claim.claimant.kind)
     ):
         yield _("its ClaimReview differs from its public document")
     last = claim.stored_versions[-1]
@@ -139,6 +139,13 @@ def _publication_problems(claim: Claim, bounds: tuple[int, int]) -> Iterator[str
                 "field": field,
                 "n": last.number,
             }
+
+
+def _reviewed(claimreview: dict[str, Any]) -> dict[str, Any]:
+    """What a ClaimReview says of the fact-check. Its `author` (our organisation's name
+    and links) comes from the configuration of the process that rendered it, which a
+    second process may not share (another PORT or SITE_URL)."""
+    return {k: v for k, v in claimreview.items() if k != "author"}
 
 
 def _log_problems(claim: Claim) -> Iterator[str]:

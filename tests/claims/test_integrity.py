@@ -300,3 +300,18 @@ def test_fact_checks_published_before_the_chain_get_one_at_the_next_start():
     assert not withdrawn.published_versions.exists()
     assert "1 fact-check(s), 1 version(s)" in verify()
     assert ChangeEvent.objects.filter(claim=published).latest("id").type == "corrected"
+
+
+def test_verify_publications_finds_a_claimreview_edited_by_hand(settings):
+    claim = ClaimFactory(status=ClaimStatus.PUBLISHED)
+    # Another process's configuration (make verify beside `PORT=9000 make run`) is fine.
+    settings.SITE_URL = "http://127.0.0.1:9000"
+    settings.FACTCHECK_ORG_NAME = "Another name"
+    assert "1 fact-check(s)" in verify()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE claims_publication SET claimreview = REPLACE(claimreview, %s, %s) "
+            "WHERE claim_id = %s",
+            ['"alternateName":"False"', '"alternateName":"True"', claim.pk],
+        )
+    assert f"Claim {claim.pk}: its ClaimReview differs" in verify_fails()
