@@ -8,8 +8,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rest_framework_api_key.models import APIKey
-from simple_history.admin import SimpleHistoryAdmin
 
+from factcheck.history_admin import HistoryAdmin
 from newsrooms.models import (
     Digest,
     DigestEntry,
@@ -202,7 +202,7 @@ class DigestInline(admin.TabularInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class SubscriptionAdmin(HistoryAdmin, ReadOnlyAdmin):
     """Who gets digests; changes only through the subscriber's own links (and its
     history shows each). Editors may look, and send themselves a preview."""
 

@@ -1,27 +1,19 @@
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from factcheck.history_admin import HistoryAdmin
 from publishing import services
 from publishing.models import PolicyKind, PolicyPage
 
 
-def _id_or_404(value: str) -> str:
-    """simple-history's views look a junk id up as a number and answer 500; not found."""
-    value = unquote(value)
-    if not (value.isascii() and value.isdigit() and len(value) <= 18):
-        raise Http404
-    return value
-
-
 @admin.register(PolicyPage)
-class PolicyPageAdmin(SimpleHistoryAdmin):
+class PolicyPageAdmin(HistoryAdmin):
+    # An earlier wording may be restored; the restore is saved by policy_page_update.
+    history_revert = True
     list_display = ["kind", "title", "updated_at", "public_page"]
     readonly_fields = ["public_page", "updated_at"]
 
@@ -56,21 +48,6 @@ class PolicyPageAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: PolicyPage | None = None) -> bool:
         return False
-
-    def history_view(
-        self, request: HttpRequest, object_id: str, extra_context=None
-    ) -> HttpResponse:
-        return super().history_view(request, _id_or_404(object_id), extra_context)
-
-    def history_form_view(
-        self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
-    ) -> HttpResponse:
-        object_id, version_id = _id_or_404(object_id), _id_or_404(version_id)
-        # simple-history saves a posted revert for anyone who may view the history; a
-        # revert is an edit, so it needs the right to edit.
-        if request.method == "POST" and not self.has_change_permission(request):
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     # --- Saving goes through the services ---
 

@@ -26,13 +26,17 @@ from claims.models import (
     Verdict,
     VerdictStatus,
 )
-from tests.factories import ClaimFactory, VerdictFactory, rating
+from tests.factories import ClaimFactory, TopicFactory, VerdictFactory, rating
 
 pytestmark = pytest.mark.django_db
 S = ClaimStatus
 PERSONAS = ["reviewer", "other_reviewer", "editor", "admin_user", "outsider"]
 EDITORS = {"editor", "admin_user"}
 CONTENT_STATES = {S.RECEIVED, S.QUEUED, S.IN_REVIEW}
+
+
+def TOPIC():  # noqa: N802 - a constant made on first use, inside the test's database
+    return TopicFactory(slug="tampered", name="Tampered")
 
 
 def snapshot() -> dict[str, Any]:
@@ -185,6 +189,28 @@ PROBES = [
         (Verdict, "draft"),
     ),
     Probe(
+        "restore the verdict from its history page",
+        lambda c: reverse(
+            "admin:claims_verdict_simple_history",
+            args=[_verdict_of(c).pk, _verdict_of(c).history.earliest().history_id],
+        ),
+        lambda c, u: {
+            "rating": rating("true").pk,
+            "summary": "Tampered.",
+            "explanation": "Tampered.",
+            "correction_note": "",
+        },  # fmt: skip
+        lambda state, persona: False,
+    ),
+    Probe(
+        "restore the claim from its history page",
+        lambda c: reverse(
+            "admin:claims_claim_simple_history", args=[c.pk, c.history.earliest().history_id]
+        ),
+        lambda c, u: claim_form(c, claim_reviewed="Tampered claim", topics=[TOPIC().pk]),
+        lambda state, persona: False,
+    ),
+    Probe(
         "change a source on the Evidence page",
         lambda c: reverse("admin:claims_evidence_change", args=[c.evidence.first().pk]),
         lambda c, u: {
@@ -213,7 +239,7 @@ def test_crafted_admin_requests_are_refused_or_go_through_a_service(request, sta
     for persona in PERSONAS:
         user = request.getfixturevalue(persona)
         claim = claim_in(state, reviewer)
-        if probe.name.startswith("rewrite the verdict") and _verdict_of(claim) is None:
+        if "verdict" in probe.name.split()[:3] and _verdict_of(claim) is None:
             continue  # no verdict in this state to rewrite
         client = Client()
         client.force_login(user)

@@ -6,9 +6,9 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from claims.models import Claimant, ClaimantAlias, Evidence, Rating, Topic, Verdict
+from factcheck.history_admin import HistoryAdmin
 
 
 class ClaimantAliasInline(admin.TabularInline):
@@ -17,7 +17,7 @@ class ClaimantAliasInline(admin.TabularInline):
 
 
 @admin.register(Claimant)
-class ClaimantAdmin(SimpleHistoryAdmin):
+class ClaimantAdmin(HistoryAdmin):
     list_display = ["name", "description", "wikidata_id"]
     search_fields = ["name", "aliases__name", "wikidata_id"]
     prepopulated_fields = {"slug": ["name"]}
@@ -37,7 +37,7 @@ class TopicAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class RecordAdmin(SimpleHistoryAdmin):
+class RecordAdmin(HistoryAdmin):
     """A read-only list of rows written on the claim page, through the services (the
     verdict form, the evidence inline). There is no add or change page here that could
     bypass the workflow's rules; a crafted POST is refused with a message."""

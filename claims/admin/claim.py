@@ -23,7 +23,6 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from claims import policy, selectors, services
 from claims.admin import locking
@@ -42,6 +41,7 @@ from claims.models import (
 from claims.selectors import Queue
 from claims.services import CLAIM_FIELDS
 from claims.workflow import WorkflowError
+from factcheck.history_admin import HistoryAdmin
 from reviewers.roles import Role, roles_of
 
 # Status badge colours: background, text. The label is the badge's text, so colour is
@@ -331,7 +331,7 @@ def draft_form_class(base: type[forms.ModelForm], draft: Verdict | None) -> type
 
 
 @admin.register(Claim)
-class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, SimpleHistoryAdmin):
+class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, HistoryAdmin):
     list_display = ["short_claim", "claimant", "status_badge", "assignee", "due_at", "age",
                     "current_rating"]  # fmt: skip
     list_display_links = ["short_claim"]
