@@ -618,21 +618,33 @@ def appearance_add(
 def appearance_update(
     *, actor: User, appearance: Appearance, version: int | None = None, **data: Any
 ) -> Appearance:
-    with transaction.atomic():
-        _content_claim(appearance.claim, actor, version, content_refusal)
-        row = Appearance.objects.select_for_update().get(pk=appearance.pk)
-        for name, value in _only(data, APPEARANCE_FIELDS).items():
-            setattr(row, name, value)
-        _validate(row)
-        _save(row, actor, "change_appearance")
-        return row
+    return _row_update(actor, appearance, version, content_refusal, APPEARANCE_FIELDS, data)
 
 
 def appearance_remove(*, actor: User, appearance: Appearance, version: int | None = None) -> None:
+    _row_remove(actor, appearance, version, content_refusal, "remove_appearance")
+
+
+def _row_update(
+    actor: User, row: Any, version: int | None, check: Callable, names: Iterable[str], data: dict
+) -> Any:
+    """Change a content row (an appearance, a source) of a claim the actor may change."""
     with transaction.atomic():
-        _content_claim(appearance.claim, actor, version, content_refusal)
-        appearance._history_user = actor
-        appearance.delete()
+        _content_claim(row.claim, actor, version, check)
+        locked = type(row).objects.select_for_update().get(pk=row.pk)
+        for name, value in _only(data, names).items():
+            setattr(locked, name, value)
+        _validate(locked, exclude=["added_by"] if isinstance(locked, Evidence) else [])
+        _save(locked, actor, f"change_{type(row)._meta.model_name}")
+        return locked
+
+
+def _row_remove(actor: User, row: Any, version: int | None, check: Callable, reason: str) -> None:
+    with transaction.atomic():
+        _content_claim(row.claim, actor, version, check)
+        row._history_user = actor
+        row._change_reason = reason
+        row.delete()
 
 
 APPEARANCE_FIELDS = ("url", "outlet", "date", "quote")
@@ -682,22 +694,11 @@ def evidence_update(
     *, actor: User, evidence: Evidence, version: int | None = None, **data: Any
 ) -> Evidence:
     """Change a source of a claim under review (the assignee or an editor)."""
-    with transaction.atomic():
-        _content_claim(evidence.claim, actor, version, evidence_refusal)
-        row = Evidence.objects.select_for_update().get(pk=evidence.pk)
-        for name, value in _only(data, EVIDENCE_FIELDS).items():
-            setattr(row, name, value)
-        _validate(row, exclude=["added_by"])
-        _save(row, actor, "change_evidence")
-        return row
+    return _row_update(actor, evidence, version, evidence_refusal, EVIDENCE_FIELDS, data)
 
 
 def evidence_remove(*, actor: User, evidence: Evidence, version: int | None = None) -> None:
-    with transaction.atomic():
-        _content_claim(evidence.claim, actor, version, evidence_refusal)
-        evidence._history_user = actor
-        evidence._change_reason = "remove_evidence"
-        evidence.delete()
+    _row_remove(actor, evidence, version, evidence_refusal, "remove_evidence")
 
 
 # --- Internal notes -------------------------------------------------------------------
