@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test verify chromium smoke lint format clean wrk bench-api bench-digests bench-triage
+.PHONY: run test fuzz verify chromium smoke lint format clean wrk bench-api bench-digests bench-triage
 
 run: $(STAMP)
 	exec $(PY) -m factcheck.run
@@ -14,6 +14,11 @@ run: $(STAMP)
 # an embedded Redis started for the run (database 15 of it, so `make run` data is kept).
 test: $(STAMP) chromium
 	exec $(PY) -m factcheck.embedded_redis --db 15 $(PY) -m pytest --ds=tests.settings -m "not smoke" $(PYTEST_ARGS)
+
+# The fuzz suites of tests/fuzz/ (docs/security.md, "Fuzzing") with ten times the examples
+# `make test` runs and new random draws each time; as `make test`, on DATABASE_URL if set.
+fuzz: $(STAMP)
+	FUZZ_MULTIPLIER=10 FUZZ_RANDOM=1 exec $(PY) -m factcheck.embedded_redis --db 15 $(PY) -m pytest --ds=tests.settings tests/fuzz $(PYTEST_ARGS)
 
 # Verify the public record (docs/workflow.md, "Tamper-evident history"): the database of
 # `make run` unless DATABASE_URL says otherwise; exits non-zero naming any break.

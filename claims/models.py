@@ -7,13 +7,17 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from factcheck.text import UserInputModel
+
 # BCP 47 language tags as newsrooms use them: "en", "uk", "pt-BR", "zh-Hant".
 bcp47_validator = RegexValidator(
     r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", _("Enter a BCP 47 language tag such as en or pt-BR.")
 )
 
 
-class Topic(models.Model):
+class Topic(UserInputModel, models.Model):
+    one_line_fields = ("name",)
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
 
@@ -31,7 +35,10 @@ class ClaimantKind(models.TextChoices):
     ORGANIZATION = "organization", _("Organisation")
 
 
-class Claimant(models.Model):
+class Claimant(UserInputModel, models.Model):
+    # Claimants are matched on the normalised name (newsrooms.services): no look-alikes.
+    one_line_fields = ("name", "description")
+
     name = models.CharField(_("name"), max_length=200)
     # ClaimReview names the claim's author as a schema.org Person or Organization.
     kind = models.CharField(
@@ -63,8 +70,10 @@ class Claimant(models.Model):
         return f"https://www.wikidata.org/wiki/{self.wikidata_id}" if self.wikidata_id else ""
 
 
-class ClaimantAlias(models.Model):
+class ClaimantAlias(UserInputModel, models.Model):
     """Other spellings of a claimant's name (transliterations, titles), for search."""
+
+    one_line_fields = ("name",)
 
     claimant = models.ForeignKey(Claimant, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(_("alias"), max_length=200)
@@ -80,8 +89,11 @@ class ClaimantAlias(models.Model):
         return self.name
 
 
-class Rating(models.Model):
+class Rating(UserInputModel, models.Model):
     """One step of the rating scale. `value` is None for ratings off the scale."""
+
+    one_line_fields = ("label",)
+    text_fields = ("description",)
 
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     label = models.CharField(_("label"), max_length=100)
@@ -123,7 +135,10 @@ class ClaimOrigin(models.TextChoices):
     IMPORT = "import", _("Article import")
 
 
-class Claim(models.Model):
+class Claim(UserInputModel, models.Model):
+    one_line_fields = ("claim_reviewed",)
+    text_fields = ("text", "status_note")
+
     text = models.TextField(_("claim as made"))
     claim_reviewed = models.CharField(
         _("claim reviewed"),
@@ -216,8 +231,12 @@ class Claim(models.Model):
         return self.claim_reviewed
 
 
-class Appearance(models.Model):
+class Appearance(UserInputModel, models.Model):
     """Where the claim was made or repeated."""
+
+    one_line_fields = ("outlet",)
+    text_fields = ("quote",)
+    web_url_fields = ("url",)
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
     url = models.URLField(_("URL"), max_length=500)
@@ -251,7 +270,11 @@ class EvidenceStance(models.TextChoices):
     CONTEXT = "context", _("Context")
 
 
-class Evidence(models.Model):
+class Evidence(UserInputModel, models.Model):
+    one_line_fields = ("title", "publisher")
+    text_fields = ("quote",)
+    web_url_fields = ("url",)
+
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
     url = models.URLField(_("URL"), max_length=500)
     title = models.CharField(_("title"), max_length=300)
@@ -290,9 +313,11 @@ class VerdictQuerySet(models.QuerySet):
         return self.filter(status__in=[VerdictStatus.DRAFT, VerdictStatus.PROPOSED])
 
 
-class Verdict(models.Model):
+class Verdict(UserInputModel, models.Model):
     """One version of a claim's verdict. Approved versions are never edited again: a
     correction is a new version, so every earlier verdict stays readable."""
+
+    text_fields = ("summary", "explanation", "correction_note", "review_note")
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="verdicts")
     version = models.PositiveIntegerField(_("version"))
@@ -354,8 +379,10 @@ class Verdict(models.Model):
         return f"{self.claim} v{self.version}: {self.rating}"
 
 
-class ClaimNote(models.Model):
+class ClaimNote(UserInputModel, models.Model):
     """An internal note on a claim: the desk's discussion. Never published."""
+
+    text_fields = ("text",)
 
     claim = models.ForeignKey(
         Claim, on_delete=models.CASCADE, related_name="notes", verbose_name=_("claim")

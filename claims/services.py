@@ -3,6 +3,10 @@
 Each service runs in one transaction, locks the claim row, checks the actor's role and
 the claim's state, validates before it writes, and records the actor and the action in
 the audit history. A refusal raises `WorkflowError` and changes nothing.
+
+User text is normalised before it is validated (factcheck/text.py): the models'
+`full_clean()`, which `_validate` runs, does it for the fields each model declares, and
+`_require_text` for the reasons and notes it checks.
 """
 
 import datetime
@@ -52,6 +56,7 @@ from claims.triage import (
     reprioritise,
 )
 from claims.workflow import WorkflowError, check_transition
+from factcheck.text import clean_text
 from reviewers.roles import Role, roles_of
 
 User = AbstractBaseUser
@@ -80,7 +85,8 @@ def _validate(obj: models.Model, exclude: Iterable[str] = ()) -> None:
 
 
 def _require_text(field: str, value: str) -> str:
-    value = (value or "").strip()
+    # Normalised first: a reason made only of invisible characters is no reason.
+    value = clean_text(value or "")
     if not value:
         raise WorkflowError(
             "invalid",
@@ -125,6 +131,8 @@ def _locked_claim(claim_id: int, version: int | None = None) -> Claim:
 # existence query, and the locked row's values are kept valid by the database (PROTECT,
 # SET_NULL). `duplicate_of` is always validated: the claim's check constraints read it.
 _STABLE_FOREIGN_KEYS = ("claimant", "assignee", "created_by")
+# The claim's user text (normalised by full_clean, factcheck/text.py).
+_USER_TEXT = (*Claim.one_line_fields, *Claim.text_fields)
 
 
 def _apply(
@@ -152,7 +160,12 @@ def _apply(
             setattr(claim, field, value)
         claim.status = transition.target
         claim.status_changed_at = timezone.now()
+        # Text the transition leaves unchanged is validated, then kept as the row has it:
+        # an approval publishes the row, not a copy normalised in memory only.
+        unchanged = {f: getattr(claim, f) for f in _USER_TEXT if f not in changes}
         _validate(claim, exclude=[fk for fk in _STABLE_FOREIGN_KEYS if fk not in changes])
+        for field, value in unchanged.items():
+            setattr(claim, field, value)
         if effect:
             effect(claim)
         fields = ["status", "status_changed_at", "updated_at", *changes]

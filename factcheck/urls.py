@@ -1,9 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.generic import RedirectView
 
+from factcheck.converters import IdConverter
 from factcheck.health import healthz
+
+# Before the apps' URLs are included: they use <id:...> (factcheck/converters.py).
+register_converter(IdConverter, "id")
 
 admin.site.site_header = settings.FACTCHECK_ORG_NAME
 admin.site.site_title = settings.FACTCHECK_ORG_NAME
@@ -17,3 +21,7 @@ urlpatterns = [
     path("", include("claims.public.urls")),
     path("", include("newsrooms.public_urls")),
 ]
+
+# Errors Django answers itself: under /api/ in the API's error format (factcheck/api.py).
+handler400 = "factcheck.api.bad_request"
+handler500 = "factcheck.api.server_error"

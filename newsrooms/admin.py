@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rest_framework_api_key.models import APIKey
 
+from factcheck.admin_site import GuardedAutocompleteMixin
 from factcheck.history_admin import HistoryAdmin
 from newsrooms.models import (
     Digest,
@@ -61,7 +62,7 @@ class TokenForm(forms.ModelForm):
 
 
 @admin.register(NewsroomToken)
-class NewsroomTokenAdmin(admin.ModelAdmin):
+class NewsroomTokenAdmin(GuardedAutocompleteMixin, admin.ModelAdmin):
     form = TokenForm
     list_display = [
         "prefix",
@@ -214,6 +215,7 @@ class SubscriptionAdmin(HistoryAdmin, ReadOnlyAdmin):
     date_hierarchy = "created_at"
     fields = ["email", "newsroom", "frequency", "topics", "claimants", "ratings", "language",
               "notify_changes", "state", "start_seq", "sent_seq", "next_digest_at", "created_at",
+              "confirmations_requested", "confirmation_requested_at", "confirmation_sent_at",
               "confirmed_at", "ended_at", "bounce_reason", "unsent"]  # fmt: skip
     readonly_fields = fields
     inlines = [DigestInline]

@@ -1,5 +1,7 @@
 """Who consumes: newsrooms, their API tokens and the claims they submit."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -7,8 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 from simple_history.models import HistoricalRecords
 
+from factcheck.text import UserInputModel
+from newsrooms.addresses import KEY_MAX_LENGTH, address_key
 
-class Newsroom(models.Model):
+
+class Newsroom(UserInputModel, models.Model):
+    one_line_fields = ("name",)
+    web_url_fields = ("url",)
+
     name = models.CharField(_("name"), max_length=200, unique=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     url = models.URLField(_("website"), blank=True)
@@ -62,10 +70,14 @@ class NewsroomToken(AbstractAPIKey):
         return scope in self.scopes
 
 
-class Submission(models.Model):
+class Submission(UserInputModel, models.Model):
     """A claim a newsroom asked us to check through the API, and the request it came in.
     The claim it created carries the workflow; the submission answers "what became of
     my request"."""
+
+    one_line_fields = ("claimant_name",)
+    text_fields = ("text", "note")
+    web_url_fields = ("url",)
 
     newsroom = models.ForeignKey(
         Newsroom, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("newsroom")
@@ -128,6 +140,12 @@ class Subscription(models.Model):
     from the change log position at confirmation (`start_seq`) on."""
 
     email = models.EmailField(_("email"))
+    # Which sign-ups are one mailbox (newsrooms/addresses.py): at most one pending
+    # subscription per key, and the daily cap of confirmation emails counts per key.
+    # Mail goes to `email`, never to this.
+    email_normalized = models.CharField(
+        _("address key"), max_length=KEY_MAX_LENGTH, editable=False, default=""
+    )
     newsroom = models.ForeignKey(
         Newsroom,
         on_delete=models.SET_NULL,
@@ -175,9 +193,15 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
-    # The confirmation email: when its send was last handed to the broker, and when the
-    # SMTP server accepted it. A sign-up whose task was lost (broker down) is handed
-    # over again by the digest run (subscriptions.confirmations_requeue).
+    # The confirmation email: when the latest one was asked for (a sign-up, or a repeat
+    # sign-up past the resend interval), how many were (its Message-ID tells them
+    # apart), when its send was last handed to the broker, and when the SMTP server
+    # accepted it. A sign-up whose task was lost (broker down) is handed over again by
+    # the digest run (subscriptions.confirmations_requeue).
+    confirmation_requested_at = models.DateTimeField(
+        _("confirmation asked for at"), null=True, blank=True
+    )
+    confirmations_requested = models.PositiveIntegerField(_("confirmations asked for"), default=0)
     confirmation_queued_at = models.DateTimeField(
         _("confirmation queued at"), null=True, blank=True
     )
@@ -194,9 +218,49 @@ class Subscription(models.Model):
             models.Index(fields=["state", "next_digest_at"], name="subscription_due_idx"),
             models.Index(fields=["email"], name="subscription_email_idx"),
         ]
+        constraints = [
+            # One pending confirmation per mailbox. Two sign-ups at once: the second
+            # INSERT waits for the first commit, fails, and the sign-up updates the
+            # first one's row instead (subscriptions.subscription_create). Also serves
+            # "the pending subscription of this key".
+            models.UniqueConstraint(
+                fields=["email_normalized"],
+                condition=Q(state="pending") & ~Q(email_normalized=""),
+                name="subscription_one_pending_per_address",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_frequency_display()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Whoever writes the row (a service, a fixture, a script), the key matches the
+        # address, so the database can hold the one-pending rule.
+        self.email_normalized = address_key(self.email)
+        super().save(*args, **kwargs)
+
+
+class ConfirmationEmail(models.Model):
+    """One confirmation email asked for (a sign-up or a resend). The daily cap counts
+    these per address key over the last 24 hours; the digest run deletes older ones."""
+
+    email_normalized = models.CharField(_("address key"), max_length=KEY_MAX_LENGTH)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    requested_at = models.DateTimeField(_("asked for at"))
+
+    class Meta:
+        verbose_name = _("confirmation email")
+        verbose_name_plural = _("confirmation emails")
+        indexes = [
+            # "How many confirmations went to this key since ...". The prune scans: the
+            # table holds about one day of sign-ups.
+            models.Index(fields=["email_normalized", "requested_at"], name="confirmation_cap_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"confirmation to {self.email_normalized} at {self.requested_at}"
 
 
 class DigestCursor(models.Model):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from claims.models import Claim, Claimant, ClaimOrigin
 from claims.services import claim_create
 from claims.workflow import WorkflowError
+from factcheck.text import INVISIBLE_ONLY, clean_line, lookalike_key
 from newsrooms.models import Newsroom, NewsroomToken, Submission
 
 # last_used_at is a hint for the admin, not an audit trail: one UPDATE per token per
@@ -100,11 +101,19 @@ def claim_reviewed_from(text: str) -> str:
 
 
 def _claimant_for(name: str) -> Claimant:
-    """The claimant by slug, name or alias (case-insensitive), or a new one."""
-    name = " ".join(name.split())
+    """The claimant by slug, name or alias (case-insensitive), or a new one. Names are
+    matched as normalised (factcheck/text.py), and also without the joiners and
+    variation selectors normalisation keeps: a look-alike finds the one it imitates."""
+    name = clean_line(name)
+    if not name:
+        raise WorkflowError(
+            "invalid", _("The submission is not valid."), {"claimant": [str(INVISIBLE_ONLY)]}
+        )
     # Slugs are ASCII; a name in another script gets a numbered placeholder slug.
     slug = slugify(name)[:190].strip("-")
-    match = Q(name__iexact=name) | Q(aliases__name__iexact=name)
+    match = Q()
+    for spelling in {name, lookalike_key(name)}:
+        match |= Q(name__iexact=spelling) | Q(aliases__name__iexact=spelling)
     if slug:
         match |= Q(slug=slug)
     found = Claimant.objects.filter(match).order_by("pk").first()

@@ -2,8 +2,14 @@
 confirmation email (docs/digests.md).
 
 A sign-up writes a pending subscription and, once that commits, enqueues the
-`newsrooms.send_confirmation` task; nothing but that one email ever goes to a pending
+`newsrooms.send_confirmation` task; nothing but that email ever goes to a pending
 address. Confirming and unsubscribing are idempotent: a second click changes nothing.
+
+Nobody can use sign-ups to flood a stranger's inbox (docs/security.md, "Sign-ups and
+confirmation emails"): a mailbox (addresses.address_key) has at most one pending
+subscription, a repeat sign-up updates it and sends its confirmation again only after
+FACTCHECK_CONFIRM_RESEND_AFTER seconds, and at most FACTCHECK_CONFIRM_DAILY_MAX
+confirmations go to one mailbox in 24 hours. Callers answer the same whatever happened.
 """
 
 import datetime
@@ -13,7 +19,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,19 +27,38 @@ from claims.models import Claimant, Rating, Topic, bcp47_validator
 from claims.workflow import WorkflowError
 from factcheck import emails
 from newsrooms import schedule, selectors, tokens
+from newsrooms.addresses import address_key
 from newsrooms.digests import subscription_start_seq
-from newsrooms.models import DigestFrequency, Newsroom, Subscription, SubscriptionState
+from newsrooms.models import (
+    ConfirmationEmail,
+    DigestFrequency,
+    Newsroom,
+    Subscription,
+    SubscriptionState,
+)
 
 logger = logging.getLogger(__name__)
 
-# A repeated identical sign-up of a still pending address within this time reuses the
-# pending subscription and sends no second confirmation: a double-clicked form or a
-# retried request must not flood an inbox (and nobody can use us to do it on purpose).
-RESEND_WINDOW = datetime.timedelta(hours=1)
+# The daily cap (FACTCHECK_CONFIRM_DAILY_MAX) counts the confirmations of this window.
+CAP_WINDOW = datetime.timedelta(days=1)
 # A sign-up whose confirmation has not been accepted by the SMTP server this long after
 # it was last handed to the broker is handed over again (its task was lost: broker down
 # at sign-up, a worker gone). Longer than the task's own retries take to give up.
 CONFIRMATION_REQUEUE_AFTER = datetime.timedelta(minutes=30)
+# Inserts a sign-up tries: a lost one means another sign-up of the mailbox committed
+# its pending row, which the next round finds and updates (unless that row was
+# confirmed in between, which does not happen twice in a row).
+UPSERT_ATTEMPTS = 3
+# What a repeat sign-up changes on the pending subscription. Not its address: the
+# confirmation went there, and the link must confirm the address it was sent to.
+SETTINGS_FIELDS = ["frequency", "language", "notify_changes"]
+# What asking for one more confirmation email writes (_confirmation_ask).
+CONFIRMATION_FIELDS = [
+    "confirmation_requested_at",
+    "confirmations_requested",
+    "confirmation_queued_at",
+    "confirmation_sent_at",
+]
 
 # The filters a subscription may name, by field: the model whose slugs they are.
 FILTER_MODELS: dict[str, type[models.Model]] = {
@@ -54,39 +79,140 @@ def subscription_create(
     notify_changes: bool = True,
     newsroom: Newsroom | None = None,
 ) -> Subscription:
-    """A pending subscription for `email`, its confirmation email enqueued on commit.
+    """The pending subscription of `email`'s mailbox with these settings; a confirmation
+    email enqueued on commit when one may go (see the module docstring).
 
-    Filters are slugs; an unknown one, a bad address, frequency or language raises
-    WorkflowError("invalid") naming the field, and nothing is written. Callers answer
-    the same whatever happened, so nobody learns whether an address is subscribed.
+    A mailbox with a pending subscription keeps that one: it gets the new settings and
+    filters, and the newsroom when one is given; its address stays. Filters are slugs;
+    an unknown one, a bad address, frequency or language raises WorkflowError("invalid")
+    naming the field, and nothing is written. Callers answer the same whatever happened,
+    so nobody learns whether an address is subscribed.
     """
     filters, errors = _filters_by_slug(
         {"topics": topics, "claimants": claimants, "ratings": ratings}
     )
-    subscription = Subscription(
+    wanted = Subscription(
         email=BaseUserManager.normalize_email(email.strip()),
         frequency=frequency,
         language=language,
         notify_changes=notify_changes,
         newsroom=newsroom,
     )
-    for check in (subscription.full_clean, lambda: _language_check(language)):
+    checks = (
+        # The one-pending constraint is not a refusal: the pending row is updated.
+        lambda: wanted.full_clean(validate_constraints=False),
+        lambda: _language_check(language),
+    )
+    for check in checks:
         try:
             check()
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:  # every field at fault at once, not one per attempt
         raise WorkflowError("invalid", _("The subscription is not valid."), errors)
+    wanted.email_normalized = address_key(wanted.email)
     with transaction.atomic():
-        twin = _pending_twin(subscription, filters)
-        if twin is not None:
-            return twin
-        subscription.save(force_insert=True)
-        for field, rows in filters.items():
-            getattr(subscription, field).set(rows)
-        subscription_id = subscription.pk
-        transaction.on_commit(lambda: _enqueue_confirmation(subscription_id))
-    return subscription
+        return _pending_upsert(wanted, filters)
+
+
+def _pending_upsert(wanted: Subscription, filters: dict[str, list[models.Model]]) -> Subscription:
+    """The mailbox's pending subscription given the wanted settings, or `wanted` saved
+    as it when there is none."""
+    inserts = 0
+    while True:
+        pending = _pending_for(wanted.email_normalized)
+        if pending is not None:
+            _pending_update(pending, wanted, filters)
+            return pending
+        inserts += 1
+        try:
+            with transaction.atomic():  # a savepoint: a lost insert leaves the rest
+                _pending_insert(wanted, filters)
+            return wanted
+        except IntegrityError:
+            # Another sign-up of this mailbox inserted first (the unique index made
+            # this INSERT wait for its commit): the next round updates its row.
+            if inserts == UPSERT_ATTEMPTS:
+                raise
+            wanted.pk, wanted.confirmations_requested = None, 0
+
+
+def _pending_for(key: str) -> Subscription | None:
+    """The mailbox's pending subscription, locked until commit: repeat sign-ups of one
+    mailbox take turns, so each counts the confirmations of the others."""
+    return (
+        Subscription.objects.select_for_update()
+        .filter(email_normalized=key, state=SubscriptionState.PENDING)
+        .first()
+    )
+
+
+def _pending_insert(subscription: Subscription, filters: dict[str, list[models.Model]]) -> None:
+    now = timezone.now()
+    asked = _confirmation_ask(subscription, now)
+    subscription.save(force_insert=True)
+    for field, rows in filters.items():
+        getattr(subscription, field).set(rows)
+    if asked:
+        _confirmation_record(subscription, now)
+
+
+def _pending_update(
+    pending: Subscription, wanted: Subscription, filters: dict[str, list[models.Model]]
+) -> None:
+    """The repeat sign-up's settings on the (locked) pending subscription, and its
+    confirmation sent again if the resend interval has passed and the cap allows."""
+    now = timezone.now()
+    changed = [name for name in SETTINGS_FIELDS if getattr(pending, name) != getattr(wanted, name)]
+    # An anonymous repeat does not take a newsroom's sign-up away from it.
+    if wanted.newsroom_id is not None and wanted.newsroom_id != pending.newsroom_id:
+        changed.append("newsroom")
+    for name in changed:
+        setattr(pending, name, getattr(wanted, name))
+    last = pending.confirmation_requested_at
+    resend_after = datetime.timedelta(seconds=settings.FACTCHECK_CONFIRM_RESEND_AFTER)
+    asked = (last is None or now - last >= resend_after) and _confirmation_ask(pending, now)
+    if asked:
+        changed += CONFIRMATION_FIELDS
+    if changed:  # an identical repeat (a double click) writes no history
+        pending.save(update_fields=changed)
+    for field, rows in filters.items():
+        getattr(pending, field).set(rows)
+    if asked:
+        _confirmation_record(pending, now)
+
+
+def _confirmation_ask(subscription: Subscription, now: datetime.datetime) -> bool:
+    """Whether one more confirmation email may go to the subscription's mailbox (the
+    daily cap); if so, the subscription is set up for it (saved by the caller)."""
+    recent = ConfirmationEmail.objects.filter(
+        email_normalized=subscription.email_normalized, requested_at__gt=now - CAP_WINDOW
+    ).count()
+    if recent >= settings.FACTCHECK_CONFIRM_DAILY_MAX:
+        return False
+    subscription.confirmation_requested_at = now
+    subscription.confirmations_requested += 1
+    subscription.confirmation_queued_at = None
+    subscription.confirmation_sent_at = None  # this round's email is not sent yet
+    return True
+
+
+def _confirmation_record(subscription: Subscription, now: datetime.datetime) -> None:
+    """Count the email against the cap, and enqueue it once the sign-up commits."""
+    ConfirmationEmail.objects.create(
+        subscription=subscription,
+        email_normalized=subscription.email_normalized,
+        requested_at=now,
+    )
+    subscription_id = subscription.pk
+    transaction.on_commit(lambda: _enqueue_confirmation(subscription_id))
+
+
+def confirmation_emails_prune(*, now: datetime.datetime | None = None) -> int:
+    """Forget the confirmations the daily cap no longer counts. Returns how many."""
+    now = now or timezone.now()
+    deleted, _ = ConfirmationEmail.objects.filter(requested_at__lte=now - CAP_WINDOW).delete()
+    return deleted
 
 
 def _language_check(language: str) -> None:
@@ -114,28 +240,6 @@ def _filters_by_slug(
     return found, errors
 
 
-def _pending_twin(
-    subscription: Subscription, filters: dict[str, list[models.Model]]
-) -> Subscription | None:
-    """A pending subscription of the same address asked for within RESEND_WINDOW with
-    exactly the same settings, if any."""
-    candidates = Subscription.objects.filter(
-        email__iexact=subscription.email,
-        state=SubscriptionState.PENDING,
-        created_at__gte=timezone.now() - RESEND_WINDOW,
-        frequency=subscription.frequency,
-        language=subscription.language,
-        notify_changes=subscription.notify_changes,
-        newsroom=subscription.newsroom,
-    ).prefetch_related(*FILTER_MODELS)
-    wanted = {field: {row.pk for row in rows} for field, rows in filters.items()}
-    for candidate in candidates:
-        have = {field: {row.pk for row in getattr(candidate, field).all()} for field in wanted}
-        if have == wanted:
-            return candidate
-    return None
-
-
 def _enqueue_confirmation(subscription_id: int) -> None:
     """A broker outage must not fail the sign-up that already committed: it is logged,
     and the digest run hands the confirmation over again later
@@ -151,16 +255,20 @@ def _enqueue_confirmation(subscription_id: int) -> None:
 
 def confirmations_requeue(*, now: datetime.datetime | None = None) -> int:
     """Hand the confirmation of pending sign-ups over again when it was never accepted
-    by the SMTP server and its last hand-over is CONFIRMATION_REQUEUE_AFTER old (or
-    never happened). Only while the link would still work. Returns how many."""
+    by the SMTP server and its last hand-over (or, if none happened, the request) is
+    CONFIRMATION_REQUEUE_AFTER old. Only while the link would still work. Returns how
+    many."""
     now = now or timezone.now()
+    stale = now - CONFIRMATION_REQUEUE_AFTER
     lost = Subscription.objects.filter(
         state=SubscriptionState.PENDING,
         confirmation_sent_at__isnull=True,
-        created_at__gte=now - datetime.timedelta(seconds=settings.FACTCHECK_CONFIRM_MAX_AGE),
+        # Null when the daily cap let no email go: there is nothing to hand over.
+        confirmation_requested_at__gte=now
+        - datetime.timedelta(seconds=settings.FACTCHECK_CONFIRM_MAX_AGE),
     ).filter(
-        models.Q(confirmation_queued_at__isnull=True)
-        | models.Q(confirmation_queued_at__lt=now - CONFIRMATION_REQUEUE_AFTER)
+        models.Q(confirmation_queued_at__lt=stale)
+        | models.Q(confirmation_queued_at__isnull=True, confirmation_requested_at__lt=stale)
     )
     ids = list(lost.values_list("pk", flat=True)[:1000])
     for subscription_id in ids:
@@ -220,9 +328,10 @@ def _end(
 def confirmation_send(subscription_id: int) -> bool:
     """Send the confirmation email of a pending subscription. Returns True when sent.
 
-    Sent only while the subscription is pending, always with the same Message-ID, so
-    a redelivered task is recognisable. A temporary SMTP failure raises
-    TemporaryEmailError (the task retries); a permanent one marks the address bounced.
+    Sent only while the subscription is pending, with one Message-ID per email asked
+    for, so a redelivered task is recognisable and a resend is not taken for a
+    duplicate. A temporary SMTP failure raises TemporaryEmailError (the task retries);
+    a permanent one marks the address bounced.
     """
     subscription = Subscription.objects.filter(pk=subscription_id).first()
     if subscription is None or subscription.state != SubscriptionState.PENDING:
@@ -234,7 +343,9 @@ def confirmation_send(subscription_id: int) -> bool:
         "confirm_url": tokens.confirm_url(subscription.pk),
         "filters": selectors.subscription_filter_names(subscription),
     }
-    headers = {"Message-ID": emails.message_id(f"confirm-{subscription.pk}")}
+    sent_round = subscription.confirmations_requested
+    key = f"confirm-{subscription.pk}" + (f"-{sent_round}" if sent_round > 1 else "")
+    headers = {"Message-ID": emails.message_id(key)}
     try:
         emails.send("confirm", [subscription.email], ctx, headers)
     except OSError as exc:  # smtplib.SMTPException is an OSError, so are network errors
@@ -243,7 +354,10 @@ def confirmation_send(subscription_id: int) -> bool:
         logger.warning("Confirmation of %s refused for good: %r", subscription_id, exc)
         _bounce(subscription_id, f"{type(exc).__name__}: {exc}")
         return False
-    Subscription.objects.filter(pk=subscription_id).update(confirmation_sent_at=timezone.now())
+    # Not when a resend was asked for meanwhile: that email is still owed.
+    Subscription.objects.filter(pk=subscription_id, confirmations_requested=sent_round).update(
+        confirmation_sent_at=timezone.now()
+    )
     return True
 
 

@@ -21,9 +21,10 @@ RUN_TIME_LIMIT = 600
     name="newsrooms.run_digests", soft_time_limit=RUN_SOFT_TIME_LIMIT, time_limit=RUN_TIME_LIMIT
 )
 def run_digests() -> int:
-    """Beat: hand lost confirmation emails over again; extend the ledger, open the
-    digests due, enqueue a send for each."""
+    """Beat: hand lost confirmation emails over again and forget those the daily cap
+    no longer counts; extend the ledger, open the digests due, enqueue a send for each."""
     subscriptions.confirmations_requeue()
+    subscriptions.confirmation_emails_prune()
     return len(digests.digests_run(enqueue=send_digest.delay))
 
 

@@ -7,17 +7,19 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from claims.models import ChangeType
+from claims.public.feeds import TextAtomFeed, TextRssFeed
 from publishing.selectors import CorrectionEntry, corrections_latest
 
 FEED_SIZE = 50
 
 
 class CorrectionsRssFeed(Feed):
+    # Plain text in, escaped where readers take it as HTML (claims.public.feeds).
+    feed_type = TextRssFeed
+
     def title(self) -> str:
         return _("%(org)s: corrections and withdrawals") % {"org": settings.FACTCHECK_ORG_NAME}
 
@@ -39,8 +41,7 @@ class CorrectionsRssFeed(Feed):
         return _("Corrected: %(claim)s") % {"claim": item.claim_reviewed}
 
     def item_description(self, item: CorrectionEntry) -> str:
-        # Readers treat a description as HTML; the note is plain text, so escape it.
-        return escape(item.note)
+        return item.note
 
     def item_link(self, item: CorrectionEntry) -> str:
         return settings.SITE_URL + item.path
@@ -61,7 +62,7 @@ class CorrectionsRssFeed(Feed):
 
 
 class CorrectionsAtomFeed(CorrectionsRssFeed):
-    feed_type = Atom1Feed
+    feed_type = TextAtomFeed
 
     def subtitle(self) -> str:
         return self.description()

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from factcheck.text import UserInputModel
+
 
 class PolicyKind(models.TextChoices):
     METHODOLOGY = "methodology", _("Methodology")
@@ -22,9 +24,12 @@ PUBLIC_URL_NAMES = {
 }
 
 
-class PolicyPage(models.Model):
+class PolicyPage(UserInputModel, models.Model):
     """One public policy page per kind. A data migration writes the three; editors
     change their text in the admin, and the history keeps every earlier wording."""
+
+    one_line_fields = ("title",)
+    text_fields = ("body",)
 
     kind = models.CharField(_("kind"), max_length=20, choices=PolicyKind.choices)
     title = models.CharField(_("title"), max_length=200)

@@ -6,11 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from reviewers import services
+from reviewers.forms import ReviewerProfileForm
 from reviewers.models import Notice, QueueSettings, ReviewerProfile
 
 
 @admin.register(ReviewerProfile)
 class ReviewerProfileAdmin(admin.ModelAdmin):
+    form = ReviewerProfileForm
     list_display = ["user", "languages", "capacity", "active"]
     list_filter = ["active", "topics"]
     list_select_related = ["user"]

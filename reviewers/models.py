@@ -1,6 +1,9 @@
 """Who checks: reviewer profiles, the queue's run-time switches and the emails it owes."""
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +14,25 @@ def primary_language(tag: str) -> str:
     return tag.split("-", 1)[0].strip().lower()
 
 
+# A BCP 47 tag as people write them: a primary language subtag, then any subtags.
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+MAX_LANGUAGES = 30
+
+
+def validate_language_tags(value: object) -> None:
+    """A reviewer's languages: a short list of BCP 47 tags (`["en", "uk", "pt-BR"]`)."""
+    if not isinstance(value, list) or len(value) > MAX_LANGUAGES:
+        raise ValidationError(
+            _("Give at most %(count)d language tags."), params={"count": MAX_LANGUAGES}
+        )
+    for tag in value:
+        if not (isinstance(tag, str) and len(tag) <= 35 and _LANGUAGE_TAG.fullmatch(tag)):
+            raise ValidationError(
+                _("%(tag)s is not a language tag such as en, uk or pt-BR."),
+                params={"tag": str(tag)[:40]},
+            )
+
+
 class ReviewerProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile"
@@ -19,7 +41,9 @@ class ReviewerProfile(models.Model):
         "claims.Topic", blank=True, related_name="reviewers", verbose_name=_("expertise")
     )
     # BCP 47 tags of the languages the reviewer can check claims in.
-    languages = models.JSONField(_("languages"), default=list, blank=True)
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, validators=[validate_language_tags]
+    )
     capacity = models.PositiveSmallIntegerField(
         _("capacity"), default=5, help_text=_("Most open claims assigned at once.")
     )

@@ -19,7 +19,8 @@ def messages_of(response) -> list[str]:
 
 
 def form_data(response) -> dict:
-    """The POST data of a rendered claim change page, as a browser would send it."""
+    """The POST data of a rendered admin add or change page (the claim's, or any other
+    model's), as a browser would send it."""
     data: dict = {}
 
     def add(form) -> None:
@@ -34,7 +35,7 @@ def form_data(response) -> dict:
                 data[bound.html_name] = "on" if value is True else str(value)
 
     add(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
+    for inline in response.context.get("inline_admin_formsets") or []:
         add(inline.formset.management_form)
         for form in inline.formset.forms:
             add(form)

@@ -18,3 +18,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 # their own with the `settings` fixture.
 FACTCHECK_ANON_RATE = "100000/min"
 FACTCHECK_TOKEN_RATE = "100000/min"
+FACTCHECK_PAGE_RATE = "100000/min"  # the public pages and feeds (factcheck/ratelimit.py)

@@ -32,7 +32,6 @@ from claims.models import (
     Appearance,
     Claim,
     ClaimNote,
-    ClaimStatus,
     Evidence,
     Rating,
     Verdict,
@@ -41,21 +40,9 @@ from claims.models import (
 from claims.selectors import Queue
 from claims.services import CLAIM_FIELDS
 from claims.workflow import WorkflowError
+from factcheck.admin_site import GuardedAutocompleteMixin
 from factcheck.history_admin import HistoryAdmin
 from reviewers.roles import Role, roles_of
-
-# Status badge colours: background, text. The label is the badge's text, so colour is
-# never the only cue.
-STATUS_COLOURS = {
-    ClaimStatus.RECEIVED: ("#e2e3e5", "#383d41"),
-    ClaimStatus.QUEUED: ("#d6d8f5", "#1f2466"),
-    ClaimStatus.IN_REVIEW: ("#fff3cd", "#664d03"),
-    ClaimStatus.IN_APPROVAL: ("#ffe5d0", "#6a3200"),
-    ClaimStatus.PUBLISHED: ("#d1e7dd", "#0f5132"),
-    ClaimStatus.WITHDRAWN: ("#f8d7da", "#842029"),
-    ClaimStatus.REJECTED: ("#e2e3e5", "#41464b"),
-    ClaimStatus.DUPLICATE: ("#e2e3e5", "#41464b"),
-}
 
 
 def request_roles(request: HttpRequest) -> frozenset[Role]:
@@ -217,9 +204,20 @@ class PriorityFilter(admin.SimpleListFilter):
 
 class ContentInline:
     """An inline of the claim's content: shown to everyone, editable only when
-    claims.policy allows `action`; its rows are written by the services (ClaimAdmin)."""
+    claims.policy allows `action`; its rows are written by the services (ClaimAdmin).
 
+    A claim holds at most ROWS_MAX rows of each kind: a page that posts more (a forged
+    TOTAL_FORMS of thousands) is a form error, not thousands of forms to build."""
+
+    ROWS_MAX = 100
     action = policy.EDIT
+    max_num = ROWS_MAX
+
+    def get_formset(self, request: HttpRequest, obj: Claim | None = None, **kwargs):
+        # Django otherwise builds up to max_num + 1,000 forms from a forged count. Not
+        # max_num itself: the admin sets that to 0 where no row may be added.
+        kwargs.setdefault("absolute_max", self.ROWS_MAX)
+        return super().get_formset(request, obj, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Claim | None = None) -> bool:
         return may(request, obj, self.action) and super().has_change_permission(request, obj)
@@ -331,7 +329,7 @@ def draft_form_class(base: type[forms.ModelForm], draft: Verdict | None) -> type
 
 
 @admin.register(Claim)
-class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, HistoryAdmin):
+class ClaimAdmin(GuardedAutocompleteMixin, WorkflowButtonsMixin, OptimisticLockMixin, HistoryAdmin):
     list_display = ["short_claim", "claimant", "status_badge", "assignee", "due_at", "age",
                     "current_rating"]  # fmt: skip
     list_display_links = ["short_claim"]
@@ -347,6 +345,9 @@ class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, HistoryAdmin):
                        "verdict_in_works", "verdict_versions", "possible_duplicates",
                        "recent_history"]  # fmt: skip
     filter_horizontal = ["topics"]
+
+    class Media:
+        css = {"all": ["claims/admin.css"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         return selectors.claims_with_current_rating(super().get_queryset(request))
@@ -527,14 +528,9 @@ class ClaimAdmin(WorkflowButtonsMixin, OptimisticLockMixin, HistoryAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: Claim) -> SafeString:
-        background, colour = STATUS_COLOURS.get(obj.status, ("#e2e3e5", "#383d41"))
+        # Coloured by claims/static/claims/admin.css (no inline style under the CSP).
         return format_html(
-            '<span class="status-badge status-{}" style="background:{};color:{};'
-            'padding:1px 6px;border-radius:8px;white-space:nowrap">{}</span>',
-            obj.status,
-            background,
-            colour,
-            obj.get_status_display(),
+            '<span class="status-badge status-{}">{}</span>', obj.status, obj.get_status_display()
         )
 
     @admin.display(description=_("age"), ordering="created_at")

@@ -5,25 +5,45 @@ import base64
 import binascii
 from urllib.parse import parse_qs
 
+from django.core.validators import slug_re
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
+
+from factcheck.converters import MAX_BIGINT
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
+def digits(raw: str) -> str | None:
+    """`raw` as the ASCII digits of a whole number, without leading zeros ("" for 0),
+    or None for anything else. Every number a query string or a cursor carries is
+    read through this: int() also takes "٣", "３", "+3", " 3" and "3_0"."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    return raw.lstrip("0")
+
+
+def whole_number(raw: str, name: str, *, most: int = MAX_BIGINT) -> int:
+    """`raw` as a whole number from 0 to `most`, or a 400 naming the parameter."""
+    number = digits(raw)
+    if number is None or len(number) > len(str(most)) or int(number or "0") > most:
+        raise ValidationError({name: ["Must be a whole number, 0 or more."]})
+    return int(number or "0")
+
+
 def page_size_from(params, *, default: int = DEFAULT_PAGE_SIZE, most: int = MAX_PAGE_SIZE) -> int:
-    """`page_size` 1..most; more is capped at most, anything else is a 400."""
+    """`page_size`: 1 or more, served as `most` when it is more (the schema says so);
+    anything else is a 400."""
     raw = params.get("page_size")
     if raw is None or raw == "":
         return default
-    try:
-        size = int(raw)
-    except ValueError:
-        size = 0
-    if size < 1:
-        raise ValidationError({"page_size": [f"Must be a whole number from 1 to {most}."]})
-    return min(size, most)
+    number = digits(raw)
+    if not number:  # not digits, or zero
+        message = f"Must be a whole number, 1 or more; more than {most} is served as {most}."
+        raise ValidationError({"page_size": [message]})
+    # A number too long to be worth converting is more than `most`.
+    return most if len(number) > len(str(most)) else min(int(number), most)
 
 
 def _cursor_tokens(encoded: str) -> dict[str, str]:
@@ -42,7 +62,8 @@ def _cursor_tokens(encoded: str) -> dict[str, str]:
         fields
         and len(fields) == len(tokens)
         and set(fields) <= {"o", "r", "p"}
-        and (fields.get("o", "0").isdigit() and len(fields.get("o", "0")) <= 4)
+        and digits(fields.get("o", "0")) is not None
+        and len(fields.get("o", "0")) <= 4
         and fields.get("r", "0") in {"0", "1"}
     )
     if not valid:
@@ -62,7 +83,7 @@ class IdCursorPagination(CursorPagination):
     def position_is_valid(self, position: str) -> bool:
         # A primary key: digits that fit a bigint, so no position ever reaches SQL as
         # anything else.
-        return position.isascii() and position.isdigit() and len(position) <= 18
+        return digits(position) is not None and len(position) <= 18
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
@@ -78,4 +99,6 @@ class SlugCursorPagination(IdCursorPagination):
     ordering = "slug"
 
     def position_is_valid(self, position: str) -> bool:
-        return 0 < len(position) <= 200
+        # A slug, as SlugField holds it: nothing else (a NUL, which PostgreSQL cannot
+        # compare, a space, markup) is a position in the list.
+        return len(position) <= 200 and slug_re.match(position) is not None

@@ -2,11 +2,12 @@ from django.urls import path
 
 from claims.api import views
 
+# <id:...>: an id past the largest primary key is a 404 (factcheck/converters.py).
 urlpatterns = [
     path("claims/", views.ClaimListView.as_view(), name="api-claim-list"),
-    path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="api-claim-detail"),
+    path("claims/<id:pk>/", views.ClaimDetailView.as_view(), name="api-claim-detail"),
     path(
-        "claims/<int:pk>/claimreview/",
+        "claims/<id:pk>/claimreview/",
         views.ClaimReviewView.as_view(),
         name="api-claim-claimreview",
     ),

@@ -33,11 +33,13 @@ from claims.api.pagination import (
     IdCursorPagination,
     SlugCursorPagination,
     page_size_from,
+    whole_number,
 )
 from claims.changelog import last_sequenced
 from claims.models import ChangeEvent, Claimant, Publication, Rating, Topic
 from claims.public.selectors import withdrawal_get
 from factcheck.api import ALLOW_EMPTY, ErrorSerializer, Gone, PublicAutoSchema
+from factcheck.converters import MAX_BIGINT
 
 JSON = "application/json"
 ERRORS = {
@@ -77,16 +79,15 @@ CACHING = [
         "Retry-After", int, HEADER, response=[429], required=True, description="Seconds to wait."
     ),
 ]
-# The largest value a bigint column holds: the bound of `after` and of ids in URLs (a
-# longer number is no change and no claim).
-MAX_BIGINT = 2**63 - 1
 
 
 def _page_size(most: int, default: int) -> OpenApiParameter:
+    # No `maximum`: more than `most` is served as `most`, not refused, and the schema
+    # says what the server does (a client asking for 500 gets a page, of `most`).
     return OpenApiParameter(
         "page_size",
-        {"type": "integer", "minimum": 1, "maximum": most},
-        description=f"Results per page, 1 to {most} (default {default}; more is capped).",
+        {"type": "integer", "minimum": 1},
+        description=f"Results per page (default {default}): 1 or more; more is served as {most}.",
         extensions=ALLOW_EMPTY,
     )
 
@@ -170,8 +171,6 @@ def _detail_row(request: Request, pk: int) -> tuple[str, Any] | None:
     if not hasattr(request, "_factcheck_row"):
         request._factcheck_row = (
             Publication.objects.filter(claim_id=pk).values_list("etag", "updated_at").first()
-            if pk <= MAX_BIGINT
-            else None
         )
     return request._factcheck_row
 
@@ -190,7 +189,7 @@ def _stored(request: Request, pk: int, field: str) -> str:
 def _unpublished(pk: int) -> Exception:
     """Why there is no publication: read only once there is none, so the published
     path runs no query more."""
-    withdrawal = withdrawal_get(pk) if pk <= MAX_BIGINT else None
+    withdrawal = withdrawal_get(pk)
     if withdrawal is None:
         return Http404()
     return Gone(
@@ -396,7 +395,7 @@ class ChangeListView(PublicAPIView):
     """Every publish, correction and withdrawal after `after`, in sequence order."""
 
     def check_query(self, request: Request) -> None:
-        self.after = _non_negative(request.query_params.get("after", "0"), "after")
+        self.after = whole_number(request.query_params.get("after", "0"), "after")
         self.size = page_size_from(request.query_params, default=100, most=MAX_CHANGES)
 
     @extend_schema(
@@ -446,13 +445,6 @@ class ChangeListView(PublicAPIView):
 def _text_or_null(text: str) -> str:
     """A JSON string, or null for the empty string the columns hold for "none"."""
     return json.dumps(text, ensure_ascii=False) if text else "null"
-
-
-def _non_negative(raw: str, name: str) -> int:
-    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_BIGINT:
-        raise ValidationError({name: ["Must be a whole number, 0 or more."]})
-    return int(raw)
 
 
 # --- Claimants, ratings, topics ------------------------------------------------------

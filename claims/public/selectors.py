@@ -11,6 +11,10 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
+
+from django.core.validators import slug_re
+from django.http import QueryDict
 
 from claims.models import ChangeEvent, ChangeType, EvidenceStance, Publication
 from claims.publishing import public_path
@@ -61,17 +65,50 @@ def document_for_display(text: str) -> dict[str, Any]:
     return doc
 
 
+FILTER_KEYS = ("topic", "claimant")
+
+
+@dataclass(frozen=True)
+class FactCheckFilters:
+    """The filters of the public index and feeds (`?topic=`, `?claimant=`): slugs, as
+    given, trimmed and cut at 200 characters."""
+
+    topic: str = ""
+    claimant: str = ""
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> "FactCheckFilters":
+        return cls(**{key: query.get(key, "").strip()[:200] for key in FILTER_KEYS})
+
+    def as_dict(self) -> dict[str, str]:
+        """The filters given, as a query string names them."""
+        return {key: value for key in FILTER_KEYS if (value := getattr(self, key))}
+
+    def query(self) -> str:
+        """The filters given as a query string ("?topic=war"), or ""."""
+        given = self.as_dict()
+        return "?" + urlencode(given) if given else ""
+
+    def can_match(self) -> bool:
+        """False when a value is no slug (SlugField's characters only): nothing is
+        published under it, so it never goes to the database, which may not even
+        compare it (PostgreSQL refuses a NUL with an error)."""
+        return all(slug_re.match(value) for value in self.as_dict().values())
+
+
 def factchecks_latest(
-    *, topic: str = "", claimant: str = "", before: int | None = None, limit: int
+    *, filters: FactCheckFilters = FactCheckFilters(), before: int | None = None, limit: int
 ) -> list[FactCheck]:
     """The latest publications, newest first publication first (`-id`, the primary key:
     a unique, indexed keyset, so any page costs the same). `before` is the id of the
     last row of the previous page. Unknown slugs simply match nothing."""
+    if not filters.can_match():
+        return []
     rows = Publication.objects.only(*LIST_FIELDS).order_by("-id")
-    if topic:
-        rows = rows.filter(topics__topic=topic)
-    if claimant:
-        rows = rows.filter(claimant=claimant)
+    if filters.topic:
+        rows = rows.filter(topics__topic=filters.topic)
+    if filters.claimant:
+        rows = rows.filter(claimant=filters.claimant)
     if before is not None:
         rows = rows.filter(id__lt=before)
     return [FactCheck(p, document_for_display(p.document)) for p in rows[:limit]]

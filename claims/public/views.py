@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from claims.public.selectors import (
     FactCheck,
+    FactCheckFilters,
     factcheck_get,
     factchecks_latest,
     withdrawal_get,
@@ -36,14 +37,6 @@ def script_safe_json(text: str) -> SafeString:
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
     context = {"org_name": settings.FACTCHECK_ORG_NAME, **context}
     return render(request, template, context, status=status)
-
-
-def _filters(request: HttpRequest) -> dict[str, str]:
-    return {
-        key: value
-        for key in ("topic", "claimant")
-        if (value := request.GET.get(key, "").strip()[:200])
-    }
 
 
 def _before(request: HttpRequest) -> int | None:
@@ -67,10 +60,11 @@ def _filter_names(filters: dict[str, str], entries: list[FactCheck]) -> dict[str
 
 
 def factcheck_index(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
-    rows = factchecks_latest(**filters, before=_before(request), limit=PAGE_SIZE + 1)
+    given = FactCheckFilters.from_query(request.GET)
+    filters = given.as_dict()
+    rows = factchecks_latest(filters=given, before=_before(request), limit=PAGE_SIZE + 1)
     entries = rows[:PAGE_SIZE]
-    query = "?" + urlencode(filters) if filters else ""
+    query = given.query()
     older = None
     if len(rows) > PAGE_SIZE:
         older = "?" + urlencode({**filters, "before": entries[-1].publication.pk})
@@ -88,7 +82,6 @@ def factcheck_index(request: HttpRequest) -> HttpResponse:
 
 
 def factcheck_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
-    pk = int(pk)  # the bare-address pattern passes a string
     found = factcheck_get(pk)
     if found is None:
         return _gone_or_missing(request, pk)

@@ -1,26 +1,47 @@
 """Submissions and subscriptions: what clients send and what they are answered."""
 
+import re
+
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from claims.models import bcp47_validator
+from factcheck.text import INVISIBLE_ONLY, VISIBLE, normalise
+from factcheck.validators import validate_web_url
 from newsrooms.models import DigestFrequency
+
+_REFUSED = re.compile("[\x00\ud800-\udfff]")
 
 
 class StrictCharField(serializers.CharField):
     """A string and only a string: DRF would turn 0 or true into "0" or "True", which
-    the schema (type: string) says is not valid input."""
+    the schema (type: string) says is not valid input. What people type is normalised
+    as the models store it (factcheck/text.py; `multiline` keeps line breaks), before
+    it is checked."""
 
-    default_error_messages = {"invalid": _("Not a valid string.")}
+    default_error_messages = {"invalid": _("Not a valid string."), "invisible": INVISIBLE_ONLY}
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, *, multiline: bool = False, **kwargs: object) -> None:
+        self.multiline = multiline
         super().__init__(**kwargs)
         if not self.allow_blank and self.trim_whitespace:
-            # Whitespace alone is trimmed to "" and refused as blank: say so in the
-            # schema too (drf-spectacular turns the validator into `pattern`).
-            self.validators.append(RegexValidator(r"\S", _("This field may not be blank.")))
+            # Whitespace and invisible characters alone are normalised to "" and
+            # refused: the schema says so too (its `pattern`, newsrooms/api/schema.py),
+            # so that clients know before they send.
+            self.validators.append(RegexValidator(VISIBLE, _("This field may not be blank.")))
+
+    def run_validation(self, data: object = empty) -> object:
+        # NUL and lone surrogates are refused as before, by DRF's validators (the 400
+        # names them); everything else is normalised.
+        if isinstance(data, str) and not _REFUSED.search(data):
+            normalised = normalise(data, multiline=self.multiline)
+            if data and not normalised and not self.allow_blank:
+                self.fail("invisible")
+            data = normalised
+        return super().run_validation(data)
 
     def to_internal_value(self, data: object) -> str:
         if not isinstance(data, str):
@@ -45,7 +66,8 @@ WEB_URL_PATTERN = (
     {"type": "string", "format": "uri", "maxLength": 500, "pattern": WEB_URL_PATTERN}
 )
 class WebURLField(serializers.URLField):
-    """A public web address (http or https), as the schema describes it."""
+    """A public web address (http or https), as the schema describes it, and as the
+    admin checks it too (`validate_web_url`: RFC 3986)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -55,10 +77,13 @@ class WebURLField(serializers.URLField):
                 _("Enter a web address such as https://www.example.org/article."),
             )
         )
+        self.validators.append(validate_web_url)
 
 
 class SubmissionRequestSerializer(serializers.Serializer):
-    claim = StrictCharField(max_length=2000, help_text=_("The statement to check, as it was made."))
+    claim = StrictCharField(
+        multiline=True, max_length=2000, help_text=_("The statement to check, as it was made.")
+    )
     claimant = StrictCharField(max_length=200, help_text=_("Who made it."))
     url = WebURLField(
         max_length=500,
@@ -75,6 +100,7 @@ class SubmissionRequestSerializer(serializers.Serializer):
         help_text=_("BCP 47 tag such as en or pt-BR; detected when left out."),
     )
     note = StrictCharField(
+        multiline=True,
         required=False,
         allow_blank=True,
         max_length=2000,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -88,7 +89,17 @@ class SubmissionCreateView(APIView):
                 {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX, "pattern": "^[ -~]*$"},
                 OpenApiParameter.HEADER,
                 description="Any unique string up to 255 printable ASCII characters.",
-            )
+            ),
+            # Set by post() below: the schema says so, so clients and schemathesis
+            # can rely on it.
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.URI,
+                OpenApiParameter.HEADER,
+                response=[202],
+                required=True,
+                description="The submission's status URL, as `status_url`.",
+            ),
         ],
         request=SubmissionRequestSerializer,
         responses={
@@ -163,9 +174,13 @@ class SubscriptionCreateView(APIView):
         description=(
             "No token needed; with a newsroom token (any scope) the subscription belongs "
             "to that newsroom. The address gets one email with a confirmation link; "
-            "nothing else is sent until it is confirmed. The answer is the same 202 "
-            "whether or not the address is already subscribed. Filters are slugs as in "
-            "`topics/`, `claimants/` and `ratings/`; an empty list means any."
+            "nothing else is sent until it is confirmed. An address has at most one "
+            "unconfirmed subscription: signing it up again changes that one's settings, "
+            "and sends the link again only after `FACTCHECK_CONFIRM_RESEND_AFTER` "
+            "seconds, at most `FACTCHECK_CONFIRM_DAILY_MAX` times a day. The answer is "
+            "the same 202 whatever the address's state, so nobody learns whether it is "
+            "subscribed. Filters are slugs as in `topics/`, `claimants/` and `ratings/`; "
+            "an empty list means any."
         ),
         request=SubscriptionRequestSerializer,
         responses={

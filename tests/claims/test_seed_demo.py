@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 
 from claims.demo import CLAIMS, DEMO_PASSWORD, DEMO_USERS, demo_claims, seed_demo
 from claims.models import (
@@ -133,7 +133,9 @@ def test_closed_claims_carry_their_reasons(seeded):
 @pytest.mark.parametrize(("username", "role", "password"), DEMO_USERS)
 def test_demo_users_log_in_with_the_demo_password(seeded, username, role, password):
     assert password == DEMO_PASSWORD
-    user = authenticate(username=username, password=password)
+    # A login always has a request: the login throttle (django-axes) counts by its address.
+    request = RequestFactory().post("/admin/login/")
+    user = authenticate(request, username=username, password=password)
     assert user is not None and user.is_staff
     assert user.groups.filter(name=role).exists()
     assert user.is_superuser == (username == "admin")

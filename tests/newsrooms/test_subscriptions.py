@@ -122,7 +122,7 @@ def test_api_signup_sends_exactly_one_confirmation_with_a_working_link(
     assert message["Message-ID"] == message_id(f"confirm-{subscription.pk}")
     assert message["Subject"].startswith("Confirm your subscription")
     assert message["Auto-Submitted"] == "auto-generated"
-    assert "ignore this email and nothing happens" in html_of(message)
+    assert "ignore this email: nothing happens unless you confirm" in html_of(message)
 
     assert client.post(link_path(message)).status_code == 200
 
@@ -201,21 +201,24 @@ def test_a_repeated_identical_signup_within_the_hour_sends_nothing_new(signup, s
     assert len(smtp_server.messages) == 1
 
 
-def test_a_signup_with_other_settings_is_a_second_subscription(signup, smtp_server):
+def test_a_signup_with_other_settings_while_pending_updates_the_pending_one(signup, smtp_server):
+    # One pending confirmation per address (issue 13; more in test_signup_abuse.py).
     signup({"email": OLA, "frequency": "daily"})
     signup({"email": OLA, "frequency": "weekly"})
 
-    assert Subscription.objects.count() == 2
-    assert len(smtp_server.messages) == 2
+    assert Subscription.objects.get().frequency == DigestFrequency.WEEKLY
+    assert len(smtp_server.messages) == 1
 
 
-def test_the_same_signup_after_an_hour_sends_a_new_confirmation(signup, smtp_server):
+def test_the_same_signup_after_an_hour_sends_the_confirmation_again(signup, smtp_server):
     signup({"email": OLA})
-    Subscription.objects.update(created_at=timezone.now() - timezone.timedelta(minutes=61))
+    Subscription.objects.update(
+        confirmation_requested_at=timezone.now() - timezone.timedelta(minutes=61)
+    )
 
     signup({"email": OLA})
 
-    assert Subscription.objects.count() == 2
+    assert Subscription.objects.count() == 1
     assert len(smtp_server.messages) == 2
 
 

@@ -6,6 +6,7 @@ process group) and SIGTERM to `make` must both leave no process behind.
 """
 
 import html
+import http.cookiejar
 import json
 import os
 import re
@@ -199,6 +200,37 @@ def _verify_the_record_beside_make_run(copy: Path, port: int) -> None:
     assert "The public record holds" in out.stdout
 
 
+def _admin_login(base: str, username: str, password: str) -> tuple[int, str]:
+    """A login through the admin's form, with its CSRF cookie and token, as a browser."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    with opener.open(f"{base}/admin/login/", timeout=10) as response:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode())
+    form = urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1), "username": username,
+                                   "password": password, "next": "/admin/"}).encode()  # fmt: skip
+    try:
+        with opener.open(f"{base}/admin/login/?next=/admin/", data=form, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _lift_a_login_lockout_as_documented(base: str, copy: Path) -> None:
+    """README's and docs/security.md's command, pasted into a second terminal, lifts the
+    lockout that wrong passwords put on a demo login."""
+    for _ in range(5):  # FACTCHECK_LOGIN_FAILURE_LIMIT's default
+        _admin_login(base, "olena", "not-the-password")
+    status, body = _admin_login(base, "olena", "factcheck-demo")
+    assert status == 429 and "Too many failed logins" in body
+    out = subprocess.run("DEBUG=true .venv/bin/python manage.py axes_reset_username olena",
+                         shell=True, cwd=copy, env=_env(0), capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    status, body = _admin_login(base, "olena", "factcheck-demo")
+    assert status == 200 and 'id="user-tools"' in body
+
+
 def test_make_run_in_a_clean_copy_serves_the_demo_and_stops_cleanly(tmp_path):
     copy = tmp_path / "factcheck"
     _copy_project(copy)
@@ -217,6 +249,7 @@ def test_make_run_in_a_clean_copy_serves_the_demo_and_stops_cleanly(tmp_path):
         _triage_claim_through_worker(copy)
         _subscribe_through_the_worker(base, copy, log)
         _verify_the_record_beside_make_run(copy, port)
+        _lift_a_login_lockout_as_documented(base, copy)
         _stop_and_check_nothing_left(make, signal.SIGINT, to_group=True, copy=copy)
     finally:
         if make.poll() is None:
