@@ -37,6 +37,9 @@ class StrictCharField(serializers.CharField):
         # NUL and lone surrogates are refused as before, by DRF's validators (the 400
         # names them); everything else is normalised.
         if isinstance(data, str) and not _REFUSED.search(data):
+            # The schema's maxLength counts what the client sent, not what is kept.
+            if self.max_length is not None and len(data) > self.max_length:
+                self.fail("max_length", max_length=self.max_length)
             normalised = normalise(data, multiline=self.multiline)
             if data and not normalised and not self.allow_blank:
                 self.fail("invisible")
