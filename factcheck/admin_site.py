@@ -62,6 +62,26 @@ def _date_drilldown_fits(model_admin: admin.ModelAdmin, request: HttpRequest) ->
     return True
 
 
+_MANAGEMENT = ("-TOTAL_FORMS", "-INITIAL_FORMS", "-MIN_NUM_FORMS", "-MAX_NUM_FORMS")
+
+
+def _management_forms_fit(request: HttpRequest) -> bool:
+    """Whether the inline counts a page posts are what a page can post: non-negative
+    numbers, and no more initial rows than rows. Django reads them unchecked: an
+    INITIAL_FORMS of -1 made an existing row a new one, saved again (an IntegrityError)."""
+    counts: dict[str, dict[str, int]] = {}
+    for key, value in request.POST.items():
+        suffix = next((s for s in _MANAGEMENT if key.endswith(s)), None)
+        if suffix is None:
+            continue
+        if value == "" and suffix in ("-MIN_NUM_FORMS", "-MAX_NUM_FORMS"):
+            continue  # optional in Django's management form
+        if not (value.isascii() and value.isdigit()):
+            return False
+        counts.setdefault(key.removesuffix(suffix), {})[suffix] = int(value)
+    return all(c.get("-INITIAL_FORMS", 0) <= c.get("-TOTAL_FORMS", 0) for c in counts.values())
+
+
 def _refusal(request: HttpRequest, model_admin: admin.ModelAdmin | None) -> str | None:
     """The first thing in the request the admin cannot use, as a message, or None."""
     if _has_nul(request):
@@ -72,6 +92,8 @@ def _refusal(request: HttpRequest, model_admin: admin.ModelAdmin | None) -> str 
     selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
     if any(not value_fits(pk, value) for value in selected):
         return _("The selection names rows that cannot exist: reload the list and select again.")
+    if not _management_forms_fit(request):
+        return _("The form's rows were changed outside the page: reload it and try again.")
     if not _date_drilldown_fits(model_admin, request):
         return _("The date in the address is not a date: pick one from the list.")
     return None

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from claims.models import Claim, ClaimStatus
 from reviewers.models import ReviewerProfile
 from tests.admin_pages import action_url, change_url, form_data
-from tests.factories import ClaimFactory, TopicFactory, UserFactory
+from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +180,27 @@ def test_a_take_on_a_real_claim_still_works(client, reviewer):
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.assignee == reviewer
+
+
+@pytest.mark.parametrize(
+    ("initial", "total"), [("-1", "1"), ("2", "1"), ("abc", "1"), ("1", "\u0661"), ("1", "-1")]
+)
+def test_forged_inline_counts_are_a_400_and_save_nothing(staff, initial, total):
+    claimant = ClaimantFactory(name="Sergei Shoigu")
+    alias = claimant.aliases.create(name="Shoigu")
+    url = f"/admin/claims/claimant/{claimant.pk}/change/"
+    data = form_data(staff.get(url))
+    data |= {"aliases-INITIAL_FORMS": initial, "aliases-TOTAL_FORMS": total}
+    data |= {"aliases-0-id": alias.pk, "aliases-0-claimant": claimant.pk}
+    response = staff.post(url, data)
+    assert response.status_code == 400
+    assert list(claimant.aliases.values_list("name", flat=True)) == ["Shoigu"]
+
+
+def test_real_inline_counts_still_save(staff):
+    claimant = ClaimantFactory(name="Sergei Shoigu")
+    url = f"/admin/claims/claimant/{claimant.pk}/change/"
+    data = form_data(staff.get(url))
+    data |= {"aliases-TOTAL_FORMS": "1", "aliases-0-name": "Shoigu"}
+    assert staff.post(url, data).status_code == 302
+    assert list(claimant.aliases.values_list("name", flat=True)) == ["Shoigu"]
