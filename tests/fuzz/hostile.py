@@ -99,5 +99,15 @@ OBJECT_ID = st.one_of(
 HUGE = "99999999999999999999"
 PARAM_SHAPES = ["\x00", "abc", HUGE, "-" + HUGE, "1e999", "\u0663", "9999-12-31T23:59:59-14:00"]
 ID_SHAPES = ["\x00", "_00", "abc", HUGE, "-1", "1e999", "\u0663"]
-FORM_SHAPES = ["\x00", "abc", HUGE, "-" + HUGE, "1e999", "[1e999]", '["\\u0000"]', NESTED_JSON]
+FORM_SHAPES = [
+    "\x00",
+    "abc",
+    "-1",
+    HUGE,
+    "-" + HUGE,
+    "1e999",
+    "[1e999]",
+    '["\\u0000"]',
+    NESTED_JSON,
+]
 SHAPES = sorted(set(PARAM_SHAPES + ID_SHAPES + FORM_SHAPES + ["0001-01-01T00:00:00+14:00"]))
