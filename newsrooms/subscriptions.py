@@ -282,12 +282,19 @@ def subscription_confirm(
     """Activate a pending subscription: verdicts sequenced after the newest change now
     in the log are owed to it. An active or ended subscription is left as it is
     (a second click, or a confirmation link used after unsubscribing). None when the
-    subscription does not exist (any more)."""
+    subscription does not exist (any more).
+
+    A mailbox that already has an active subscription with the very same settings
+    keeps that one: the pending one ends, so the reader never gets each digest twice."""
     now = now or timezone.now()
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
         if subscription is None or subscription.state != SubscriptionState.PENDING:
             return subscription
+        twin = _active_twin(subscription)
+        if twin is not None:
+            _end(subscription, SubscriptionState.UNSUBSCRIBED, now=now)
+            return twin
         subscription.state = SubscriptionState.ACTIVE
         subscription.confirmed_at = now
         # Under the fan-out cursor's lock until commit: no change numbered after this
@@ -296,6 +303,30 @@ def subscription_confirm(
         subscription.next_digest_at = schedule.next_due(subscription.frequency, now)
         subscription.save(update_fields=["state", "confirmed_at", "start_seq", "next_digest_at"])
     return subscription
+
+
+def _settings(subscription: Subscription) -> tuple:
+    """What a subscription sends, and to whom: two with the same are one too many."""
+    return (
+        subscription.email_normalized,
+        subscription.newsroom_id,
+        subscription.frequency,
+        subscription.language,
+        subscription.notify_changes,
+        *(
+            frozenset(getattr(subscription, name).values_list("pk", flat=True))
+            for name in ("topics", "claimants", "ratings")
+        ),
+    )
+
+
+def _active_twin(subscription: Subscription) -> Subscription | None:
+    """The active subscription of the same mailbox with the same settings, if any."""
+    wanted = _settings(subscription)
+    candidates = Subscription.objects.filter(
+        email_normalized=subscription.email_normalized, state=SubscriptionState.ACTIVE
+    ).exclude(pk=subscription.pk)
+    return next((c for c in candidates if _settings(c) == wanted), None)
 
 
 def subscription_unsubscribe(

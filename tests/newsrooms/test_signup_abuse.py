@@ -196,6 +196,20 @@ def test_after_confirming_a_new_signup_is_a_new_pending_subscription(mallory, sm
     assert len(smtp_server.messages) == 2
 
 
+def test_confirming_a_twin_of_an_active_subscription_keeps_one(mallory, smtp_server, client):
+    """The same settings signed up again after confirming: the second link confirms the
+    first subscription, not a second one that would send each digest twice."""
+    mallory({"email": OLA, "frequency": "daily"})
+    assert client.post(link_path(smtp_server.messages[0])).status_code == 200
+    mallory({"email": OLA.upper(), "frequency": "daily"})
+
+    response = client.post(link_path(smtp_server.messages[1]))
+
+    assert response.status_code == 200
+    states = sorted(Subscription.objects.values_list("state", flat=True))
+    assert states == sorted([SubscriptionState.ACTIVE, SubscriptionState.UNSUBSCRIBED])
+
+
 # --- The resend interval and the daily cap --------------------------------------------------
 
 
