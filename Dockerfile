@@ -44,6 +44,7 @@ COPY publishing ./publishing
 COPY reviewers ./reviewers
 COPY newsrooms ./newsrooms
 COPY ops ./ops
+COPY demo ./demo
 
 # Static files are collected (hashed, compressed) into the image. Settings refuse to
 # load without SECRET_KEY when DEBUG is off; this throwaway value exists only during
@@ -54,7 +55,7 @@ RUN SECRET_KEY=collectstatic-build-only-not-a-secret DEBUG=false \
     FACTCHECK_VAR_DIR=/tmp/build-var \
     python manage.py collectstatic --noinput \
  && rm -rf /tmp/build-var \
- && python -m compileall -q manage.py factcheck claims reviewers newsrooms \
+ && python -m compileall -q manage.py factcheck claims publishing reviewers newsrooms ops demo \
  && mkdir -p /app/var \
  && chown factcheck:factcheck /app/var
 

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test fuzz verify chromium smoke lint format clean wrk bench-api bench-digests bench-triage
+.PHONY: run test fuzz verify chromium smoke lint format clean wrk bench-api bench-seed bench-digests bench-triage
 
 run: $(STAMP)
 	exec $(PY) -m factcheck.run
@@ -38,6 +38,12 @@ wrk:
 
 bench-api: $(STAMP) wrk
 	exec $(PY) -m bench.api_throughput $(BENCH_ARGS)
+
+# Fill the API benchmark's database with published fact-checks (bench/README.md), e.g.
+# BENCH_ARGS="--factchecks 100000 --force". The bench app is installed by bench.settings.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_api
+bench-seed: $(STAMP)
+	DEBUG=true DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=$(BENCH_DATABASE_URL) exec $(PY) manage.py bench_seed $(BENCH_ARGS)
 
 # The triage benchmark (docs/BENCHMARKS.md, docs/queue.md): one worker draining N triage
 # messages against N no-op messages. Creates and drops the database bench_factcheck;

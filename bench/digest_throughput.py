@@ -328,9 +328,10 @@ def child_seed(subscribers: int) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from claims.changelog import change_events_sequence, last_sequenced
-    from claims.models import Claimant, Publication, Rating, Topic
+    from claims.models import Claimant, Rating, Topic
     from newsrooms.models import DigestFrequency, Subscription, SubscriptionState
+    from publishing.changelog import change_events_sequence, last_sequenced
+    from publishing.models import Publication
 
     # The bench's topics and claimants exist before the subscribers filter on them.
     if not Publication.objects.filter(claimant__startswith="bench-").exists():
@@ -401,8 +402,8 @@ def reset_for(subscribers: int) -> None:
     from django.db.models import Min
     from django.utils import timezone
 
-    from claims.models import ChangeEvent
     from newsrooms.models import Digest, DigestCursor, DigestEntry, Subscription
+    from publishing.models import ChangeEvent
 
     bench_events = ChangeEvent.objects.filter(claim__claimant__slug__startswith="bench-")
     start = bench_events.aggregate(first=Min("seq"))["first"] - 1

@@ -4,3 +4,6 @@
 from factcheck.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+
+# `bench_seed` (bench/management/commands/): the benchmarks' data, never a deployment's.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405

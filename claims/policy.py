@@ -15,8 +15,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimStatus, Verdict, VerdictStatus
+from claims.roles import Role, roles_of
 from claims.workflow import TRANSITIONS, WorkflowError, allowed_transitions, check_transition
-from reviewers.roles import Role, roles_of
 
 EDITOR_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 # Claim fields and appearances can be edited while nobody has proposed a verdict on

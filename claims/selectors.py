@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from claims import hooks
 from claims.models import Claim, ClaimStatus, Verdict, VerdictStatus
 from claims.similarity import find_near_duplicates
 from claims.triage import normalise_text
@@ -250,13 +251,12 @@ def claim_approval_preview(claim: Claim, user: AbstractBaseUser) -> dict[str, An
     changed since the published version, and why approval would be refused, if it
     would (the service decides again when the editor confirms)."""
     from claims.policy import approve_refusal, proposed_verdict
-    from claims.publishing import publication_preview
+    from claims.roles import roles_of
     from claims.workflow import WorkflowError
-    from reviewers.roles import roles_of
 
     refusal = approve_refusal(claim, user, roles_of(user), proposed_verdict(claim))
     try:
-        preview, current = publication_preview(claim)
+        preview, current = hooks.publisher().preview(claim)
     except WorkflowError as problem:
         return {"preview": None, "preview_problem": problem.message}
     return {

@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from claims import hooks
 from claims.models import (
     Appearance,
     Claim,
@@ -42,7 +43,7 @@ from claims.policy import (
     propose_refusal,
     require,
 )
-from claims.publishing import publication_publish, publication_withdraw
+from claims.roles import Role, roles_of
 from claims.similarity import Match, find_near_duplicates
 from claims.triage import (
     LINK,
@@ -57,7 +58,6 @@ from claims.triage import (
 )
 from claims.workflow import WorkflowError, check_transition
 from factcheck.text import clean_text
-from reviewers.roles import Role, roles_of
 
 User = AbstractBaseUser
 logger = logging.getLogger(__name__)
@@ -364,9 +364,6 @@ def claim_assign(*, actor: User, claim: Claim, assignee: User, version: int | No
                 {"assignee": [_("Choose a reviewer or an editor.")]},
             )
 
-    # Imported here: reviewers builds on claims, not the other way round at import time.
-    from reviewers.services import assignment_notify
-
     with transaction.atomic():
         claim = _apply(
             name="assign",
@@ -378,7 +375,7 @@ def claim_assign(*, actor: User, claim: Claim, assignee: User, version: int | No
         )
         if actor is None or actor.pk != assignee.pk:
             # The email is owed in the same transaction: sent once, after commit.
-            assignment_notify(claim=claim, assignee=assignee)
+            hooks.assigned(claim=claim, assignee=assignee)
     return claim
 
 
@@ -471,7 +468,7 @@ def claim_approve(*, actor: User, claim: Claim, version: int | None = None) -> V
         approved.append(verdict)
         # Rendered and logged in this transaction: an invalid ClaimReview refuses the
         # approval, and the change event commits with the verdict or not at all.
-        publication_publish(locked)
+        hooks.publisher().publish(locked)
 
     _apply(
         name="approve", actor=actor, claim_id=claim.pk, guard=guard, effect=effect, version=version
@@ -525,7 +522,7 @@ def claim_withdraw(*, actor: User, claim: Claim, reason: str, version: int | Non
         claim_id=claim.pk,
         version=version,
         status_note=reason,
-        effect=publication_withdraw,
+        effect=lambda claim: hooks.publisher().withdraw(claim),
     )
 
 

@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from claims import changelog, selectors, triage_batch
+from claims import selectors, triage_batch
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +31,3 @@ def reconcile() -> int:
     if claim_ids:
         logger.info("Reconciler re-enqueued %s received claims", len(claim_ids))
     return len(claim_ids)
-
-
-@shared_task(name="claims.sequence_changes")
-def sequence_changes() -> int:
-    """Number committed change events that have none. Each publish does this on commit;
-    beat runs it too, for a process that died between its commit and that callback.
-    Safe to run twice or at once: sequencers take turns under one row lock."""
-    return changelog.change_events_sequence()

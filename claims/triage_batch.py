@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from claims import services
 from claims.models import Claim, ClaimStatus, Verdict, VerdictStatus
+from claims.roles import roles_of
 from claims.similarity import (
     Match,
     Probe,
@@ -47,7 +48,6 @@ from claims.triage import (
     normalise_text,
 )
 from claims.workflow import WorkflowError, check_transition
-from reviewers.roles import roles_of
 
 logger = logging.getLogger(__name__)
 

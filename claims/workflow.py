@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from claims.models import ClaimStatus as S
-from reviewers.roles import Role
+from claims.roles import Role
 
 OPEN_STATES = frozenset({S.RECEIVED, S.QUEUED, S.IN_REVIEW, S.IN_APPROVAL})
 

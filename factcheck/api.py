@@ -122,7 +122,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
 def _json_error(body: dict, code: int) -> JsonResponse:
     response = JsonResponse(body, status=code)
-    # Like every API answer (claims.api.views.PublicAPIView): caches key on the token.
+    # Like every API answer (publishing.api.views.PublicAPIView): caches key on the token.
     patch_vary_headers(response, ["Authorization"])
     return response
 

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from factcheck.api import not_found
 
 urlpatterns = [
-    path("", include("claims.api.urls")),
+    path("", include("publishing.api.urls")),
     path("", include("newsrooms.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Our template of the page: its inline script carries the CSP nonce (docs/security.md).

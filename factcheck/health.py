@@ -9,11 +9,12 @@ what to strike. Everyone else gets the status code and `{"status": "ok"}` or
 import ipaddress
 import secrets
 
-import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+
+from factcheck.redis import redis_client
 
 TOKEN_HEADER = "X-Health-Token"
 # A proxy adds one of these: a request that carries one came from somewhere else, even
@@ -32,16 +33,8 @@ def _database_ok() -> bool:
 
 def _broker_ok() -> bool:
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL,
-            socket_connect_timeout=settings.REDIS_TIMEOUT,
-            socket_timeout=settings.REDIS_TIMEOUT,
-        )
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except Exception:  # noqa: BLE001
+        return bool(redis_client().ping())
+    except Exception:  # noqa: BLE001 - any failure means "down"
         return False
 
 

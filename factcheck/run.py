@@ -74,7 +74,7 @@ def _print_banner(port: str) -> None:
     import django
 
     django.setup()
-    from claims.demo import DEMO_USERS
+    from demo.data import DEMO_USERS
 
     base = f"http://127.0.0.1:{port}"
     print("\nThe fact-check service is running:")

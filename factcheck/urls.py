@@ -18,7 +18,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("factcheck.api_urls")),
     path("", include("publishing.urls")),
-    path("", include("claims.public.urls")),
     path("", include("newsrooms.public_urls")),
 ]
 

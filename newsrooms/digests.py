@@ -51,9 +51,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from claims.changelog import last_sequenced
-from claims.models import ChangeEvent, ChangeType, Claim
-from claims.publishing import public_path, publication_slug
+from claims.models import Claim
 from factcheck import emails
 from newsrooms import schedule, tokens
 from newsrooms.models import (
@@ -65,6 +63,9 @@ from newsrooms.models import (
     Subscription,
     SubscriptionState,
 )
+from publishing.changelog import last_sequenced
+from publishing.documents import public_path, publication_slug
+from publishing.models import ChangeEvent, ChangeType
 
 logger = logging.getLogger(__name__)
 

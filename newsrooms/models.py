@@ -337,7 +337,7 @@ class DigestEntry(models.Model):
         Subscription, on_delete=models.CASCADE, related_name="entries", db_index=False
     )
     event = models.ForeignKey(
-        "claims.ChangeEvent",
+        "publishing.ChangeEvent",
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,

@@ -15,25 +15,15 @@ from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from factcheck.redis import redis_client
+
 logger = logging.getLogger(__name__)
 KEY = "factcheck:deliveries:{}"
-_client: redis.Redis | None = None
-
-
-def _redis() -> redis.Redis:
-    global _client
-    if _client is None:
-        _client = redis.Redis.from_url(
-            settings.REDIS_URL,
-            socket_connect_timeout=settings.REDIS_TIMEOUT,
-            socket_timeout=settings.REDIS_TIMEOUT,
-        )
-    return _client
 
 
 def count_delivery(task_id: str) -> int:
     key = KEY.format(task_id)
-    pipe = _redis().pipeline()
+    pipe = redis_client().pipeline()
     pipe.incr(key)
     # Forget counters of messages that never come back (a day is far past any redelivery).
     pipe.expire(key, 86400)
@@ -41,7 +31,7 @@ def count_delivery(task_id: str) -> int:
 
 
 def clear(task_id: str) -> None:
-    _redis().delete(KEY.format(task_id))
+    redis_client().delete(KEY.format(task_id))
 
 
 def park(*, task_id: str, name: str, args: list, kwargs: dict, queue: str, deliveries: int) -> None:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from claims import selectors as claim_selectors
+from factcheck.redis import redis_client
 from ops.models import Heartbeat, ParkedTask
 
 
@@ -25,18 +26,10 @@ class QueueSnapshot:
 def tasks_per_queue() -> dict[str, int | None]:
     names = list(settings.CELERY_QUEUE_NAMES)
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL,
-            socket_connect_timeout=settings.REDIS_TIMEOUT,
-            socket_timeout=settings.REDIS_TIMEOUT,
-        )
-        try:
-            pipe = client.pipeline()
-            for name in names:
-                pipe.llen(name)  # kombu's Redis transport keeps a queue as a list of its name
-            return dict(zip(names, pipe.execute(), strict=True))
-        finally:
-            client.close()
+        pipe = redis_client().pipeline()
+        for name in names:
+            pipe.llen(name)  # kombu's Redis transport keeps a queue as a list of its name
+        return dict(zip(names, pipe.execute(), strict=True))
     except (redis.RedisError, OSError):
         return dict.fromkeys(names)
 

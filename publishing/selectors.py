@@ -10,9 +10,9 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from claims.models import ChangeEvent, ChangeType, Claim, ClaimStatus, Publication
-from claims.publishing import public_path
-from publishing.models import PolicyKind, PolicyPage
+from claims.models import Claim, ClaimStatus
+from publishing.documents import public_path
+from publishing.models import ChangeEvent, ChangeType, PolicyKind, PolicyPage, Publication
 
 CORRECTION_TYPES = (ChangeType.CORRECTED, ChangeType.WITHDRAWN)
 

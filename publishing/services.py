@@ -1,18 +1,37 @@
-"""Writes of the publishing app: editing the transparency pages.
+"""Writes of the publishing app: the public record of fact-checks, and the transparency
+pages.
+
+The workflow publishes through `publication_publish` and `publication_withdraw`, inside
+its own transaction (`claims.hooks`, registered by `PublishingConfig.ready`): the
+rendered rows and their change event commit with the verdict or not at all.
 
 Only editors and admins change what the public reads about our methods, corrections and
 funding; the admin asks `policy_page_may_edit` which pages to offer for editing, and
 the services check it again, so a form posted by hand is refused too.
 """
 
+import json
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from claims.models import Claim
+from claims.roles import Role, roles_of
 from claims.workflow import WorkflowError
-from publishing.models import PolicyKind, PolicyPage
-from reviewers.roles import Role, roles_of
+from publishing.changelog import change_events_record
+from publishing.documents import Rendered, publication_preview, publications_render
+from publishing.models import (
+    ChangeEvent,
+    ChangeType,
+    PolicyKind,
+    PolicyPage,
+    Publication,
+    PublicationTopic,
+    PublishedVersion,
+)
 
 EDITING_ROLES = frozenset({Role.EDITOR, Role.ADMIN})
 
@@ -66,3 +85,80 @@ def policy_page_create(
         _validate(page)
         _save(page, actor, update_fields=None)
     return page
+
+
+# --- The public record of fact-checks ------------------------------------------------
+
+
+def publications_store(rendered: list[Rendered]) -> None:
+    """Save rendered publications, their new versions and their change events (caller's
+    transaction)."""
+    PublishedVersion.objects.bulk_create(v for *_rest, versions in rendered for v in versions)
+    updated = [p for p, *_rest in rendered if p.pk is not None]
+    for publication in updated:
+        publication.save(force_update=True)
+    PublicationTopic.objects.filter(publication__in=updated).delete()
+    # bulk_create sets primary keys on PostgreSQL and SQLite alike (RETURNING).
+    Publication.objects.bulk_create([p for p, *_rest in rendered if p.pk is None])
+    PublicationTopic.objects.bulk_create(
+        PublicationTopic(publication=p, topic=slug)
+        for p, topics, *_rest in rendered
+        for slug in topics
+    )
+    change_events_record([_event(p, change) for p, _topics, change, _versions in rendered])
+
+
+def _event(publication: Publication, change: str) -> ChangeEvent:
+    document = json.loads(publication.document)
+    corrections = document["corrections"]
+    return ChangeEvent(
+        claim=publication.claim,
+        type=change,
+        document=publication.document,
+        content_hash=document["content_hash"],
+        previous_hash=document["previous_hash"] or "",
+        # A correction's public note; a first publication has none.
+        reason=corrections[-1]["note"] if change == ChangeType.CORRECTED and corrections else "",
+    )
+
+
+def publication_publish(claim: Claim) -> Publication:
+    """Publish or correct: render the claim's latest approved verdict and log it."""
+    rendered = publications_render([claim.pk])
+    publications_store(rendered)
+    return rendered[0][0]
+
+
+def publication_withdraw(claim: Claim) -> None:
+    """Take the fact-check off every public surface; the log keeps the withdrawal.
+
+    Earlier events of the claim lose their document too: withdrawn content must not
+    stay readable through `changes/?after=0`. Their type and number stay, so the log
+    keeps its shape and a poller that already read them gets the withdrawal next."""
+    Publication.objects.filter(claim=claim).delete()
+    ChangeEvent.objects.filter(claim=claim).exclude(document=None).update(document=None)
+    last = claim.published_versions.order_by("-number").first()
+    change_events_record(
+        [
+            ChangeEvent(
+                claim=claim,
+                type=ChangeType.WITHDRAWN,
+                document=None,
+                previous_hash=last.content_hash if last else "",
+                reason=claim.status_note,
+            )
+        ]
+    )
+
+
+class WorkflowPublisher:
+    """What the workflow calls inside its transaction (`claims.hooks.Publisher`)."""
+
+    def publish(self, claim: Claim) -> None:
+        publication_publish(claim)
+
+    def withdraw(self, claim: Claim) -> None:
+        publication_withdraw(claim)
+
+    def preview(self, claim: Claim) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        return publication_preview(claim)

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from claims.models import Claim, ClaimStatus
+from claims.roles import Role
 from reviewers.models import Notice, NoticeKind, NoticeState, QueueSettings, ReviewerProfile
-from reviewers.roles import Role
 
 # A reviewer's load: their claims that still need work from them or an editor.
 LOAD_STATES = (ClaimStatus.IN_REVIEW, ClaimStatus.IN_APPROVAL)

@@ -19,7 +19,7 @@ from claims.models import (
     Verdict,
     VerdictStatus,
 )
-from claims.publishing import publication_publish, publication_withdraw
+from publishing.services import publication_publish, publication_withdraw
 
 
 class UserFactory(factory.django.DjangoModelFactory):

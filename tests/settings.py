@@ -19,3 +19,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast log
 FACTCHECK_ANON_RATE = "100000/min"
 FACTCHECK_TOKEN_RATE = "100000/min"
 FACTCHECK_PAGE_RATE = "100000/min"  # the public pages and feeds (factcheck/ratelimit.py)
+
+# `bench_seed` is tested too (tests/bench/); bench/settings.py installs it the same way.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405

@@ -15,17 +15,8 @@ from django.contrib import messages as django_messages
 from django.test import Client
 from django.urls import reverse
 
-from claims.models import (
-    Appearance,
-    ChangeEvent,
-    Claim,
-    ClaimStatus,
-    Evidence,
-    Publication,
-    PublishedVersion,
-    Verdict,
-    VerdictStatus,
-)
+from claims.models import Appearance, Claim, ClaimStatus, Evidence, Verdict, VerdictStatus
+from publishing.models import ChangeEvent, Publication, PublishedVersion
 from tests.factories import ClaimFactory, TopicFactory, VerdictFactory, rating
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,10 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from claims.demo import seed_demo
-from claims.models import Claim, ClaimStatus, Publication
-from claims.publishing import public_path
+from claims.models import Claim, ClaimStatus
+from demo.data import seed_demo
+from publishing.documents import public_path
+from publishing.models import Publication
 from tests.admin_pages import action_url
 from tests.factories import UserFactory
 

@@ -11,9 +11,10 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from claims.changelog import change_events_sequence
-from claims.models import ClaimStatus, Publication
-from claims.publishing import public_path
+from claims.models import ClaimStatus
+from publishing.changelog import change_events_sequence
+from publishing.documents import public_path
+from publishing.models import Publication
 from tests.factories import ClaimFactory
 from tests.newsrooms.conftest import bearer, fresh_ip, steady_rate_clock  # noqa: F401
 
@@ -125,7 +126,7 @@ def test_a_host_not_served_is_a_400_in_the_error_format(client):
 
 
 def test_even_a_bug_answers_in_the_error_format(monkeypatch):
-    from claims.api import views
+    from publishing.api import views
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")

@@ -31,12 +31,13 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from werkzeug.test import Client as WerkzeugClient
 
-from claims.changelog import change_events_sequence
-from claims.demo import seed_demo
-from claims.models import Claim, ClaimStatus, Publication
+from claims.models import Claim, ClaimStatus
+from demo.data import seed_demo
 from factcheck.wsgi import application
 from newsrooms.models import Newsroom
 from newsrooms.services import token_create
+from publishing.changelog import change_events_sequence
+from publishing.models import Publication
 
 # The endpoints of the public contract (DESIGN.md), as the schema must list them.
 CONTRACT_OPERATIONS = {

@@ -24,14 +24,14 @@ from claims.models import (
     ClaimStatus,
     EvidenceKind,
     EvidenceStance,
-    Publication,
 )
-from claims.publishing import public_path
 from claims.workflow import WorkflowError
 from factcheck.text import VISIBLE, clean_line, clean_text, has_visible
 from newsrooms.api.schema import REQUIRED_TEXT_PATTERN
 from newsrooms.models import Newsroom, Submission
 from newsrooms.services import token_create
+from publishing.documents import public_path
+from publishing.models import Publication
 from tests.admin_forms import change_form_data
 from tests.factories import ClaimantFactory, ClaimFactory, rating
 
@@ -426,7 +426,7 @@ def test_migration_normalises_the_claimant_names_stored_before():
 def test_a_claim_stored_before_is_published_as_its_row_has_it(editor):
     """A transition validates the claim's text but does not normalise it in memory: the
     document would then differ from the row, and verify_publications would say so."""
-    from claims.integrity import publications_verify
+    from publishing.integrity import publications_verify
 
     claim = ClaimFactory(status=ClaimStatus.IN_APPROVAL)
     Claim.objects.filter(pk=claim.pk).update(text=f"Stored{ZWSP}before the fix")

@@ -37,12 +37,12 @@ from claims.models import (
     Verdict,
     VerdictStatus,
 )
+from claims.roles import Role, roles_of
 from claims.selectors import Queue
 from claims.services import CLAIM_FIELDS
 from claims.workflow import WorkflowError
 from factcheck.admin_site import GuardedAutocompleteMixin
 from factcheck.history_admin import HistoryAdmin
-from reviewers.roles import Role, roles_of
 
 
 def request_roles(request: HttpRequest) -> frozenset[Role]:

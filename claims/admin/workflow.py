@@ -31,8 +31,8 @@ from django.views.decorators.http import require_POST
 from claims import policy, selectors, services
 from claims.admin.locking import changes_since
 from claims.models import Claim, EvidenceKind, EvidenceStance, Rating
+from claims.roles import Role
 from claims.workflow import WorkflowError
-from reviewers.roles import Role
 
 VERSION_FIELD = "_version"
 

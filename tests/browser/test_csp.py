@@ -6,9 +6,10 @@ no violation, neither in the console nor as a `securitypolicyviolation` event.""
 import pytest
 from django.urls import reverse
 
-from claims.demo import seed_demo
-from claims.models import Claim, ClaimStatus, Publication
-from claims.publishing import public_path
+from claims.models import Claim, ClaimStatus
+from demo.data import seed_demo
+from publishing.documents import public_path
+from publishing.models import Publication
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

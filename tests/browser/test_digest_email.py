@@ -8,11 +8,11 @@ import pytest
 from django.core.mail import get_connection
 from django.utils import timezone
 
-from claims.changelog import last_sequenced
-from claims.demo import demo_claims, seed_demo
 from claims.models import ClaimStatus
+from demo.data import demo_claims, seed_demo
 from newsrooms import digests
 from newsrooms.models import DigestFrequency, DigestState, Subscription, SubscriptionState
+from publishing.changelog import last_sequenced
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from claims.models import Claim, ClaimStatus, VerdictStatus
-from claims.publishing import public_path
+from publishing.documents import public_path
 from tests.browser.conftest import screenshot
 from tests.factories import ClaimantFactory, ClaimFactory, UserFactory
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from claims.demo import seed_demo
-from claims.models import Publication
-from claims.publishing import public_path
+from demo.data import seed_demo
+from publishing.documents import public_path
+from publishing.models import Publication
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from claims.demo import seed_demo
+from demo.data import seed_demo
 from newsrooms.models import Subscription, SubscriptionState
 from tests.browser.test_public_pages import PHONE, assert_basics, axe_violations
 

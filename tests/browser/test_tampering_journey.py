@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from claims import services
-from claims.models import Claim, ClaimStatus, Evidence, Publication, Verdict, VerdictStatus
-from claims.publishing import public_path
+from claims.models import Claim, ClaimStatus, Evidence, Verdict, VerdictStatus
+from publishing.documents import public_path
+from publishing.models import Publication
 from tests.browser.test_journey import claim_page, press, success
 from tests.factories import ClaimFactory, UserFactory, rating
 

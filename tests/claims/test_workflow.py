@@ -24,8 +24,8 @@ from claims.models import (
     Verdict,
     VerdictStatus,
 )
+from claims.roles import Role, roles_of
 from claims.workflow import TRANSITIONS, WorkflowError, allowed_transitions, check_transition
-from reviewers.roles import Role, roles_of
 from tests.factories import ClaimFactory, UserFactory, rating
 
 pytestmark = pytest.mark.django_db

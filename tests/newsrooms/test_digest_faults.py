@@ -26,8 +26,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from claims import services
-from claims.changelog import last_sequenced
-from claims.models import ChangeEvent, ClaimStatus
+from claims.models import ClaimStatus
 from factcheck.celery import app
 from factcheck.emails import message_id
 from newsrooms.digests import digests_open_due, ledger_extend
@@ -40,6 +39,8 @@ from newsrooms.models import (
     Subscription,
     SubscriptionState,
 )
+from publishing.changelog import last_sequenced
+from publishing.models import ChangeEvent
 from tests.conftest import wait_for
 from tests.factories import ClaimFactory, UserFactory, rating
 

@@ -13,8 +13,9 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims import changelog, services
-from claims.models import ChangeEvent, ClaimStatus, Publication, Topic
+from claims import services
+from publishing import changelog
+from claims.models import ClaimStatus, Topic
 from factcheck import emails
 from factcheck.celery import app
 from factcheck.emails import TemporaryEmailError
@@ -28,6 +29,7 @@ from newsrooms.models import (
     Subscription,
     SubscriptionState,
 )
+from publishing.models import ChangeEvent, Publication
 from tests.conftest import wait_for
 from tests.factories import ClaimantFactory, ClaimFactory, rating
 from tests.reviewers.conftest import eager_tasks, run_concurrently  # noqa: F401 - fixture

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from claims.changelog import change_events_sequence, last_sequenced
 from claims.models import ClaimStatus
 from claims.workflow import WorkflowError
 from factcheck.emails import TemporaryEmailError, message_id
@@ -30,6 +29,7 @@ from newsrooms.subscriptions import (
     subscription_create,
     subscription_unsubscribe,
 )
+from publishing.changelog import change_events_sequence, last_sequenced
 from tests.conftest import wait_for
 from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory
 from tests.newsrooms.conftest import bearer, fresh_ip

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from claims import services
-from claims.changelog import change_events_sequence
-from claims.models import ChangeEvent, ChangeType, ClaimStatus, EvidenceKind, EvidenceStance
-from claims.publishing import public_path
+from claims.models import ClaimStatus, EvidenceKind, EvidenceStance
+from publishing.changelog import change_events_sequence
+from publishing.documents import public_path
+from publishing.models import ChangeEvent, ChangeType
+from publishing.public.policy import PAGE_SIZE
 from publishing.selectors import corrections_latest
-from publishing.views import PAGE_SIZE
 from tests.factories import ClaimFactory, rating
 
 pytestmark = pytest.mark.django_db

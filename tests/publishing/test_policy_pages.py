@@ -12,12 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from claims.claimreview import claimreview_problems
-from claims.models import ClaimStatus, Publication
-from claims.publishing import public_path
+from claims.models import ClaimStatus
 from claims.workflow import WorkflowError
 from publishing import services
-from publishing.models import PolicyKind, PolicyPage
+from publishing.claimreview import claimreview_problems
+from publishing.documents import public_path
+from publishing.models import PolicyKind, PolicyPage, Publication
 from tests.admin_forms import change_form_data
 from tests.factories import ClaimFactory
 
