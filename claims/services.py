@@ -57,6 +57,7 @@ from claims.triage import (
     reprioritise,
 )
 from claims.workflow import WorkflowError, check_transition
+from factcheck.tasks import enqueue_on_commit
 from factcheck.text import clean_text
 
 User = AbstractBaseUser
@@ -243,20 +244,10 @@ def claim_register(
         if topics is not None:
             claim.topics.set(list(topics))
         claim_id = claim.pk
-        # On commit, never inside the transaction: the worker must find the row.
-        transaction.on_commit(lambda: _enqueue_triage(triage, claim_id))
+        # On commit, never inside the transaction: the worker must find the row. A
+        # broker outage leaves the claim received until the reconciler sends it again.
+        enqueue_on_commit(triage, claim_id, what=f"triage of claim {claim_id} (it stays received)")
     return claim
-
-
-def _enqueue_triage(task: Any, claim_id: int) -> None:
-    """A broker outage must not fail the request that saved the claim: the claim is
-    in the database as received and the reconciler enqueues it later."""
-    try:
-        task.delay(claim_id)
-    except Exception as exc:  # noqa: BLE001 - any broker error; the claim is safe in the DB
-        logger.warning(
-            "Could not enqueue triage of claim %s (%s); it stays received", claim_id, exc
-        )
 
 
 # --- Transitions ----------------------------------------------------------------------

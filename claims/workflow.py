@@ -11,19 +11,14 @@ from django.utils.translation import gettext_lazy
 
 from claims.models import ClaimStatus as S
 from claims.roles import Role
+from factcheck.errors import DomainError
 
 OPEN_STATES = frozenset({S.RECEIVED, S.QUEUED, S.IN_REVIEW, S.IN_APPROVAL})
 
 
-class WorkflowError(Exception):
-    """The one error every refused workflow action raises. `code` is one of:
-    illegal_transition, forbidden, four_eyes, invalid."""
-
-    def __init__(self, code: str, message: str, fields: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.fields = fields or {}
+class WorkflowError(DomainError):
+    """What every refused workflow action raises (the project's domain error). `code`
+    is one of: illegal_transition, forbidden, four_eyes, invalid, conflict."""
 
 
 @dataclass(frozen=True)

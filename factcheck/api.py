@@ -21,7 +21,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from claims.workflow import WorkflowError
+from factcheck.errors import DomainError
 
 # The status a workflow refusal maps to, by its code.
 _WORKFLOW_STATUS = {
@@ -91,7 +91,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     # Not here: what Django refuses as suspicious (a body too large, too many fields)
     # goes on to Django, which logs it under django.security and answers with
     # handler400 (`bad_request` below).
-    if isinstance(exc, WorkflowError):
+    if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.message, exc.fields),
             status=_WORKFLOW_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST),

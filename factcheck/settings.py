@@ -46,6 +46,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -303,9 +313,6 @@ FACTCHECK_CONFIRM_DAILY_MAX = env_int("FACTCHECK_CONFIRM_DAILY_MAX", 3)
 # Seconds a sender holds a digest (its lease). Longer than a send task may run, so a
 # live send is never taken over; a crashed one's digest is sent again after it.
 FACTCHECK_DIGEST_LEASE = env_int("FACTCHECK_DIGEST_LEASE", CELERY_TASK_TIME_LIMIT + 30)
-# Test-only: seconds to wait between the SMTP server's accept and marking the digest
-# sent, so that a fault test can kill the worker in between.
-FACTCHECK_DIGEST_PAUSE_AFTER_SEND = float(env_str("FACTCHECK_DIGEST_PAUSE_AFTER_SEND", "0") or 0)
 
 CELERY_BEAT_SCHEDULE: dict = {
     "reconcile": {

@@ -8,11 +8,12 @@ Three steps, each safe to run in several processes at once:
 2. `digests_open_due` opens one `Digest` per due subscription that is owed something,
    fixing the range of unsent entries it carries, then moves the subscription's due time
    past *now*.
-3. `digest_send` takes a lease on an open digest (a conditional UPDATE, no transaction
-   open during SMTP), renders and sends it, then marks it and its entries sent (the
-   subscription's `sent_seq` moves to the digest's last change). A crash between the SMTP
-   server's accept and "sent" leaves it open: once the lease runs out it is sent again,
-   with the same entries and the same Message-ID (at-least-once, recognisable).
+3. `digest_send` sends an open digest through the outbox (factcheck/outbox.py): a
+   lease on it (a conditional UPDATE, no transaction open during SMTP), the send, then
+   it and its entries marked sent (the subscription's `sent_seq` moves to the digest's
+   last change). A crash between the SMTP server's accept and "sent" leaves it open:
+   once the lease runs out it is sent again, with the same entries and the same
+   Message-ID (at-least-once, recognisable).
    `digests_send` (one process, many digests) leases and reads SEND_BATCH at a time but
    still marks each sent right after its accept: a crash leaves the rest of the batch
    leased and unsent, taken again when the lease runs out.
@@ -23,7 +24,6 @@ import json
 import logging
 import smtplib
 import threading
-import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -53,6 +53,7 @@ from django.utils.translation import gettext as _
 
 from claims.models import Claim
 from factcheck import emails
+from factcheck.outbox import Outbox, failure_text
 from newsrooms import schedule, tokens
 from newsrooms.models import (
     Digest,
@@ -84,6 +85,10 @@ PREVIEW_LATEST = 5
 SEND_BATCH = 100
 # Rendered fragments kept per worker process (see DigestRenderer).
 RENDER_CACHE_SIZE = 2000
+# Each open digest is an email owed, sent at least once (factcheck/outbox.py). Out of
+# attempts it is still leased (an open digest nobody sends would hold back the
+# subscriber's next one): a temporary failure at the last attempt then gives it up.
+DIGESTS = Outbox(Digest, owed={"state": DigestState.OPEN}, max_attempts=DIGEST_MAX_ATTEMPTS)
 
 
 # --- Fan-out: the ledger --------------------------------------------------------------
@@ -118,8 +123,9 @@ def ledger_extend() -> int:
 
 def _jit_off() -> None:
     """PostgreSQL JIT-compiles each fan-out INSERT ... SELECT (its estimated cost is over
-    `jit_above_cost`): compiling took 310 of one event's 372 ms, far more than the
-    query saves. LOCAL: only this transaction; other databases have no such setting."""
+    `jit_above_cost`), and compiling costs far more than the query saves (figures in
+    docs/BENCHMARKS.md). LOCAL: only this transaction; other databases have no such
+    setting."""
     if db_connection.vendor == "postgresql":
         with db_connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
@@ -352,25 +358,23 @@ def _digest_deliver(
         return False
     message = digest_message(subscription, items, key=f"digest-{digest.pk}")
     message.connection = connection
-    try:
-        message.send()
-    except OSError as exc:  # smtplib.SMTPException is an OSError, so are network errors
-        _digest_failed_send(digest, exc)
+    failure = DIGESTS.send(
+        digest.pk, message, attempts=digest.attempts, mark_sent=lambda: _digest_sent(digest)
+    )
+    if failure is not None:
+        _digest_failed_send(digest, failure)
         return False
-    # Test hook: a fault test kills the worker here, after the SMTP accept.
-    if settings.FACTCHECK_DIGEST_PAUSE_AFTER_SEND:
-        time.sleep(settings.FACTCHECK_DIGEST_PAUSE_AFTER_SEND)
-    # Through the module global: fault tests replace it to crash right here.
-    digest_mark_sent(digest.pk)
     return True
 
 
 def _digests_lease(digest_ids: list[int]) -> list[tuple[Digest, list[tuple]]]:
     """Lease those of these digests that are open and not leased by another sender, in
-    three statements whatever their number: one conditional UPDATE, one SELECT of the
-    digests leased now with their subscriptions, one query for all their entries.
-    Returns each leased digest (id order) with its entry rows (`_entry_rows`)."""
-    leased = _lease_ids(digest_ids)
+    three statements whatever their number: one conditional UPDATE (`Outbox.lease`),
+    one SELECT of the digests leased now with their subscriptions, one query for all
+    their entries. Returns each leased digest (id order) with its entry rows
+    (`_entry_rows`). The lease is longer than a send task may run, so a live send is
+    never taken over."""
+    leased = DIGESTS.lease(digest_ids, seconds=settings.FACTCHECK_DIGEST_LEASE)
     if not leased:
         return []
     digests = list(
@@ -378,27 +382,6 @@ def _digests_lease(digest_ids: list[int]) -> list[tuple[Digest, list[tuple]]]:
     )
     rows = _entry_rows(digests)
     return [(digest, rows.get(digest.pk, [])) for digest in digests]
-
-
-def _lease_ids(digest_ids: list[int]) -> list[int]:
-    """The ids leased by this call. UPDATE ... RETURNING (PostgreSQL, and SQLite since
-    3.35): the ORM's update() only counts rows, and two senders racing for the same
-    batch must each learn which digests are theirs."""
-    now = timezone.now()
-    # Longer than a send task may run, so a live send is never taken over.
-    until = now + datetime.timedelta(seconds=settings.FACTCHECK_DIGEST_LEASE)
-    adapt = db_connection.ops.adapt_datetimefield_value
-    quote = db_connection.ops.quote_name
-    ids = ", ".join(["%s"] * len(digest_ids))
-    sql = (
-        f"UPDATE {quote(Digest._meta.db_table)} "  # noqa: S608 - no user input
-        "SET locked_until = %s, attempts = attempts + 1 "
-        f"WHERE id IN ({ids}) AND state = %s AND (locked_until IS NULL OR locked_until < %s) "
-        "RETURNING id"
-    )
-    with db_connection.cursor() as cursor:
-        cursor.execute(sql, [adapt(until), *digest_ids, DigestState.OPEN.value, adapt(now)])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _entry_rows(digests: list[Digest]) -> dict[int, list[tuple]]:
@@ -424,54 +407,31 @@ def _entry_rows(digests: list[Digest]) -> dict[int, list[tuple]]:
     return out
 
 
-def digest_mark_sent(digest_id: int) -> None:
+def _digest_sent(digest: Digest) -> None:
     """The SMTP server accepted the digest: it and its entries are done. Two UPDATEs,
-    no read: the digest's own UPDATE returns what the subscription's needs."""
-    _digest_close(digest_id, DigestState.SENT, sent_at=timezone.now())
-
-
-def _digest_finish(
-    digest: Digest, state: str, *, error: str = "", sent_at: datetime.datetime | None = None
-) -> None:
-    _digest_close(digest.pk, state, error=error, sent_at=sent_at)
+    no read: the leased digest says what the subscription's needs."""
+    _digest_finish(digest, DigestState.SENT, sent_at=timezone.now())
 
 
 @transaction.atomic
-def _digest_close(
-    digest_id: int, state: str, *, error: str = "", sent_at: datetime.datetime | None = None
+def _digest_finish(
+    digest: Digest, state: str, *, error: str = "", sent_at: datetime.datetime | None = None
 ) -> None:
     """End an open digest in `state`; a sent or empty one hands its entries over."""
-    adapt = db_connection.ops.adapt_datetimefield_value
-    sql = (
-        f"UPDATE {db_connection.ops.quote_name(Digest._meta.db_table)} "  # noqa: S608
-        "SET state = %s, locked_until = NULL, error = %s, sent_at = %s "
-        "WHERE id = %s AND state = %s RETURNING subscription_id, last_seq"
-    )
-    with db_connection.cursor() as cursor:
-        # str(): raw SQL, so the choice's value, not the enum member, goes to the driver.
-        cursor.execute(
-            sql, [str(state), str(error), adapt(sent_at), digest_id, DigestState.OPEN.value]
-        )
-        finished = cursor.fetchone()
+    finished = DIGESTS.finish(digest.pk, state=state, error=error, sent_at=sent_at)
     if finished and state in (DigestState.SENT, DigestState.EMPTY):
-        subscription_id, last_seq = finished
         # Its entries are handed over: the next digest starts after them. update(), not
-        # save(): no history row per digest.
-        Subscription.objects.filter(pk=subscription_id, sent_seq__lt=last_seq).update(
-            sent_seq=last_seq
+        # save(): no history row per digest. Its range was fixed when it was opened.
+        Subscription.objects.filter(pk=digest.subscription_id, sent_seq__lt=digest.last_seq).update(
+            sent_seq=digest.last_seq
         )
 
 
 def _digest_failed_send(digest: Digest, exc: OSError) -> None:
-    """Sort a failed send: retry later, give the entries to the next digest, or bounce."""
-    error = f"{type(exc).__name__}: {exc}"
-    if emails.is_temporary(exc):
-        if digest.attempts < DIGEST_MAX_ATTEMPTS:
-            # The lease ends now; the task's retry (or a later run) takes it again.
-            Digest.objects.filter(pk=digest.pk, state=DigestState.OPEN).update(
-                locked_until=timezone.now(), error=error
-            )
-            raise emails.TemporaryEmailError(error) from exc
+    """Sort a send that failed for good (the outbox retries a temporary failure while
+    attempts are left): give the entries to the next digest, or bounce."""
+    error = failure_text(exc)
+    if emails.is_temporary(exc):  # at the last attempt
         _digest_give_up(digest, error)
         return
     if _is_bounce(exc):
@@ -480,9 +440,7 @@ def _digest_failed_send(digest: Digest, exc: OSError) -> None:
     # A permanent failure that is not about the address (configuration): keep the
     # digest open for the next run rather than end the subscription.
     logger.error("Digest %s could not be sent: %s", digest.pk, error)
-    Digest.objects.filter(pk=digest.pk, state=DigestState.OPEN).update(
-        locked_until=timezone.now(), error=error
-    )
+    DIGESTS.release(digest.pk, error=error)
     raise exc
 
 

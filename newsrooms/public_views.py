@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from claims.workflow import WorkflowError
+from factcheck.errors import DomainError
 from newsrooms import tokens
 from newsrooms.api.throttling import NewsroomRateThrottle, client_ip
 from newsrooms.forms import SubscribeForm
@@ -63,7 +63,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             subscription_create(**form.service_arguments())
-        except WorkflowError as exc:
+        except DomainError as exc:
             for field, messages in exc.fields.items():
                 for message in messages:
                     form.add_error(field if field in form.fields else None, message)

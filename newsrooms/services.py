@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from claims.models import Claim, Claimant, ClaimOrigin
 from claims.services import claim_create
-from claims.workflow import WorkflowError
+from factcheck.errors import DomainError
 from factcheck.text import INVISIBLE_ONLY, clean_line, lookalike_key
 from newsrooms.models import Newsroom, NewsroomToken, Submission
 
@@ -106,7 +106,7 @@ def _claimant_for(name: str) -> Claimant:
     variation selectors normalisation keeps: a look-alike finds the one it imitates."""
     name = clean_line(name)
     if not name:
-        raise WorkflowError(
+        raise DomainError(
             "invalid", _("The submission is not valid."), {"claimant": [str(INVISIBLE_ONLY)]}
         )
     # Slugs are ASCII; a name in another script gets a numbered placeholder slug.
@@ -222,6 +222,6 @@ def _submission_insert(
         )
         submission.full_clean(validate_constraints=False)
     except ValidationError as exc:
-        raise WorkflowError("invalid", _("The submission is not valid."), exc.message_dict) from exc
+        raise DomainError("invalid", _("The submission is not valid."), exc.message_dict) from exc
     submission.save(force_insert=True)
     return submission

@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.models import Claimant, Rating, Topic, bcp47_validator
-from claims.workflow import WorkflowError
 from factcheck import emails
+from factcheck.errors import DomainError
 from newsrooms import schedule, selectors, tokens
 from newsrooms.addresses import address_key
 from newsrooms.digests import subscription_start_seq
@@ -84,7 +84,7 @@ def subscription_create(
 
     A mailbox with a pending subscription keeps that one: it gets the new settings and
     filters, and the newsroom when one is given; its address stays. Filters are slugs;
-    an unknown one, a bad address, frequency or language raises WorkflowError("invalid")
+    an unknown one, a bad address, frequency or language raises DomainError("invalid")
     naming the field, and nothing is written. Callers answer the same whatever happened,
     so nobody learns whether an address is subscribed.
     """
@@ -109,7 +109,7 @@ def subscription_create(
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:  # every field at fault at once, not one per attempt
-        raise WorkflowError("invalid", _("The subscription is not valid."), errors)
+        raise DomainError("invalid", _("The subscription is not valid."), errors)
     wanted.email_normalized = address_key(wanted.email)
     with transaction.atomic():
         return _pending_upsert(wanted, filters)

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from claims.models import Claim, Rating, Verdict, VerdictStatus
-from claims.workflow import WorkflowError
+from factcheck.errors import DomainError
 from publishing.claimreview import claimreview_build, claimreview_problems
 from publishing.models import (
     ChangeType,
@@ -221,13 +221,13 @@ def _claims_for_render(claim_ids: Iterable[int]):
 def _publication_row(
     claim: Claim, bounds: tuple[int, int]
 ) -> tuple[Publication, list[str], list[PublishedVersion]]:
-    """Render one claim; refuse (WorkflowError) when its ClaimReview breaks the rules."""
+    """Render one claim; refuse (DomainError) when its ClaimReview breaks the rules."""
     versions = versions_complete(claim, bounds)
     document = fact_check_document(versions)
     claimreview = claimreview_build(document, claimant_kind=claim.claimant.kind)
     problems = claimreview_problems(claimreview)
     if problems:
-        raise WorkflowError(
+        raise DomainError(
             "invalid",
             _("This fact-check cannot be published: its ClaimReview is not valid: %(p)s")
             % {"p": "; ".join(problems)},
@@ -288,7 +288,7 @@ def publication_preview(claim: Claim) -> tuple[dict[str, Any], dict[str, Any] | 
     rendered = _claims_for_render([claim.pk]).get()
     proposed = rendered.verdicts.filter(status=VerdictStatus.PROPOSED).first()
     if proposed is None:
-        raise WorkflowError("invalid", _("This claim has no proposed verdict."))
+        raise DomainError("invalid", _("This claim has no proposed verdict."))
     proposed.approved_at = timezone.now()
     bounds = rating_scale_bounds()
     versions = list(rendered.stored_versions)

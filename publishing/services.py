@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from claims.models import Claim
 from claims.roles import Role, roles_of
-from claims.workflow import WorkflowError
+from factcheck.errors import DomainError
 from publishing.changelog import change_events_record
 from publishing.documents import Rendered, publication_preview, publications_render
 from publishing.models import (
@@ -42,7 +42,7 @@ def policy_page_may_edit(actor: AbstractBaseUser | None) -> bool:
 
 def _check_may_edit(actor: AbstractBaseUser | None) -> None:
     if not policy_page_may_edit(actor):
-        raise WorkflowError("forbidden", _("Only editors and admins may edit the policy pages."))
+        raise DomainError("forbidden", _("Only editors and admins may edit the policy pages."))
 
 
 def _validate(page: PolicyPage) -> None:
@@ -51,7 +51,7 @@ def _validate(page: PolicyPage) -> None:
     except ValidationError as exc:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         first = next(iter(fields.values()))[0]
-        raise WorkflowError("invalid", str(first), fields) from None
+        raise DomainError("invalid", str(first), fields) from None
 
 
 def _save(page: PolicyPage, actor: AbstractBaseUser, update_fields: list[str] | None) -> None:

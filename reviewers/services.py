@@ -11,16 +11,18 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimStatus
 from claims.services import claim_assign
-from claims.workflow import WorkflowError
 from factcheck import emails
+from factcheck.errors import DomainError
+from factcheck.outbox import Outbox, failure_text, task_lease_seconds
+from factcheck.tasks import enqueue, enqueue_on_commit
 from reviewers import selectors
 from reviewers.models import Notice, NoticeKind, NoticeState, QueueSettings, ReviewerProfile
 
@@ -39,6 +41,14 @@ NOTICE_MAX_ATTEMPTS = 5
 # worker crash) and is enqueued again by the deadline sweep. Longer than the send
 # task's longest retry backoff, so it does not race a scheduled retry.
 NOTICE_REQUEUE_AFTER = datetime.timedelta(minutes=15)
+# Each email owed is a pending Notice, sent at least once (factcheck/outbox.py). A
+# notice out of attempts is not leased again: the sweep marks it failed.
+NOTICES = Outbox(
+    Notice,
+    owed={"state": NoticeState.PENDING},
+    max_attempts=NOTICE_MAX_ATTEMPTS,
+    lease_spent=False,
+)
 
 
 # --- Settings -------------------------------------------------------------------------
@@ -120,7 +130,7 @@ def _assign_one(claim_id: int, pool: list[ReviewerProfile]) -> Claim | None:
                 continue
             try:
                 claim = claim_assign(actor=None, claim=claim, assignee=profile.user)
-            except WorkflowError as exc:  # e.g. the user lost the Reviewer role meanwhile
+            except DomainError as exc:  # e.g. the user lost the Reviewer role meanwhile
                 logger.warning("Not assigning claim %s to %s: %s", claim_id, profile, exc)
                 pool.remove(profile)
                 continue
@@ -175,31 +185,33 @@ def notice_create(**fields: object) -> Notice:
     """Record an email that is owed; its send task is enqueued when the transaction
     commits (and never if it rolls back)."""
     notice = Notice.objects.create(**fields)
-    notice_id = notice.pk
-    transaction.on_commit(lambda: _enqueue_send(notice_id))
+    _send_on_commit(notice.pk)
     return notice
 
 
-def _enqueue_send(notice_id: int) -> None:
-    """A broker outage must not fail the work that owed the email: the notice is pending
-    in the database and the deadline sweep enqueues it again later."""
+def _send_on_commit(notice_id: int) -> None:
     from reviewers.tasks import send_email
 
-    try:
-        send_email.delay(notice_id)
-    except Exception as exc:  # noqa: BLE001 - any broker error; the notice is safe in the DB
-        logger.warning("Could not enqueue notice %s (%s); the sweep retries it", notice_id, exc)
+    enqueue_on_commit(send_email, notice_id, what=_send_of(notice_id))
+
+
+def _send_of(notice_id: int) -> str:
+    """The send, as a broker outage logs it: the notice stays pending in the database
+    and the deadline sweep enqueues it again later."""
+    return f"notice {notice_id} (the sweep retries it)"
 
 
 def notices_requeue(*, now: datetime.datetime) -> int:
     """Enqueue pending notices whose send was lost; give up on those out of attempts."""
+    from reviewers.tasks import send_email
+
     stale = selectors.stale_notices(cutoff=now - NOTICE_REQUEUE_AFTER)
     stale.filter(attempts__gte=NOTICE_MAX_ATTEMPTS).update(
         state=NoticeState.FAILED, locked_until=None, error=_("Gave up: out of attempts.")
     )
     notice_ids = list(stale.filter(attempts__lt=NOTICE_MAX_ATTEMPTS).values_list("pk", flat=True))
     for notice_id in notice_ids:
-        _enqueue_send(notice_id)
+        enqueue(send_email, notice_id, what=_send_of(notice_id))
     return len(notice_ids)
 
 
@@ -217,76 +229,53 @@ def notices_resend(*, notice_ids: Iterable[int]) -> int:
             state=NoticeState.PENDING, attempts=0, locked_until=None, error=""
         )
         for notice_id in again:
-            transaction.on_commit(lambda notice_id=notice_id: _enqueue_send(notice_id))
+            _send_on_commit(notice_id)
     return len(again)
 
 
 def notice_send(*, notice_id: int) -> bool:
     """Send a pending notice's email. Returns True when it was sent now.
 
-    Idempotent: the notice is claimed by a conditional UPDATE (a lease, so no
-    transaction stays open during SMTP) and marked sent right after the SMTP server
-    accepted the message; a redelivered or duplicate task finds it sent or leased and
-    returns. A temporary SMTP failure raises `TemporaryEmailError` (the task retries it);
-    a permanent one marks the notice failed.
+    Sent at least once through the outbox (factcheck/outbox.py): the notice is leased
+    by a conditional UPDATE (no transaction stays open during SMTP) and marked sent
+    right after the SMTP server accepted the message; a redelivered or duplicate task
+    finds it sent or leased and returns. A temporary SMTP failure raises
+    `TemporaryEmailError` (the task retries it); a permanent one, or a temporary one at
+    the last attempt, marks the notice failed.
     """
-    notice = _notice_lease(notice_id)
-    if notice is None:
+    if not NOTICES.lease([notice_id], seconds=task_lease_seconds()):
         return False
-    try:
-        sent = _deliver(notice)
-    except OSError as exc:  # smtplib.SMTPException is an OSError, so are network errors
-        if emails.is_temporary(exc) and notice.attempts < NOTICE_MAX_ATTEMPTS:
-            _notice_release(notice, error=f"{type(exc).__name__}: {exc}")
-            raise emails.TemporaryEmailError(str(exc)) from exc
-        logger.warning("Notice %s failed for good: %r", notice_id, exc)
-        _notice_finish(notice, NoticeState.FAILED, error=f"{type(exc).__name__}: {exc}")
-        return False
-    if not sent:
+    notice = Notice.objects.select_related("claim__claimant", "claim__assignee", "recipient").get(
+        pk=notice_id
+    )
+    message = _message(notice)
+    if message is None:
         _notice_finish(notice, NoticeState.SKIPPED, error=notice.error)
         return False
-    _notice_finish(notice, NoticeState.SENT)
+    failure = NOTICES.send(
+        notice.pk,
+        message,
+        attempts=notice.attempts,
+        mark_sent=lambda: _notice_finish(notice, NoticeState.SENT),
+    )
+    if failure is not None:
+        logger.warning("Notice %s failed for good: %r", notice_id, failure)
+        _notice_finish(notice, NoticeState.FAILED, error=failure_text(failure))
+        return False
     return True
 
 
-def _notice_lease(notice_id: int) -> Notice | None:
-    now = timezone.now()
-    # Longer than the task may run (its hard time limit), so a live send is never
-    # taken over; a dead one's lease runs out and the sweep enqueues it again.
-    lease = now + datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
-    claimed = (
-        Notice.objects.filter(pk=notice_id, state=NoticeState.PENDING)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .filter(attempts__lt=NOTICE_MAX_ATTEMPTS)
-        .update(locked_until=lease, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return None
-    return Notice.objects.select_related("claim__claimant", "claim__assignee", "recipient").get(
-        pk=notice_id
-    )
-
-
-def _notice_release(notice: Notice, *, error: str) -> None:
-    # The lease ends now; its time stays as the time of the last attempt.
-    Notice.objects.filter(pk=notice.pk).update(locked_until=timezone.now(), error=error)
-
-
 def _notice_finish(notice: Notice, state: str, *, error: str = "") -> None:
-    Notice.objects.filter(pk=notice.pk, state=NoticeState.PENDING).update(
-        state=state,
-        locked_until=None,
-        error=error,
-        sent_at=timezone.now() if state == NoticeState.SENT else None,
-    )
+    sent_at = timezone.now() if state == NoticeState.SENT else None
+    NOTICES.finish(notice.pk, state=state, error=error, sent_at=sent_at)
 
 
-def _deliver(notice: Notice) -> bool:
-    """Send the notice's email if it still holds; False (with `notice.error` saying why)
-    when there is nobody to write to or the claim has moved on."""
+def _message(notice: Notice) -> EmailMultiAlternatives | None:
+    """The notice's email if it still holds; None (with `notice.error` saying why) when
+    there is nobody to write to or the claim has moved on."""
     notice.error = _why_not(notice)
     if notice.error:
-        return False
+        return None
     claim = notice.claim
     ctx = {
         "claim": claim,
@@ -298,12 +287,10 @@ def _deliver(notice: Notice) -> bool:
     }
     headers = {"Message-ID": emails.message_id(f"notice-{notice.pk}")}
     if notice.kind == NoticeKind.ASSIGNMENT:
-        emails.send("assignment", [notice.recipient.email], ctx, headers)
-    elif notice.kind == NoticeKind.REMINDER:
-        emails.send("reminder", [notice.recipient.email], ctx, headers)
-    else:
-        emails.send("escalation", selectors.editor_emails(), ctx, headers)
-    return True
+        return emails.make_message("assignment", [notice.recipient.email], ctx, headers)
+    if notice.kind == NoticeKind.REMINDER:
+        return emails.make_message("reminder", [notice.recipient.email], ctx, headers)
+    return emails.make_message("escalation", selectors.editor_emails(), ctx, headers)
 
 
 def _why_not(notice: Notice) -> str:

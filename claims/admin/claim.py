@@ -40,8 +40,8 @@ from claims.models import (
 from claims.roles import Role, roles_of
 from claims.selectors import Queue
 from claims.services import CLAIM_FIELDS
-from claims.workflow import WorkflowError
 from factcheck.admin_site import GuardedAutocompleteMixin
+from factcheck.errors import DomainError
 from factcheck.history_admin import HistoryAdmin
 
 
@@ -427,7 +427,7 @@ class ClaimAdmin(GuardedAutocompleteMixin, WorkflowButtonsMixin, OptimisticLockM
                 self._save_inline(request, claim, formset, version if change else None)
             if change and any(name in form.changed_data for name in DRAFT_FIELDS):
                 self._save_draft(request, claim, form, version)
-        except WorkflowError as refusal:
+        except DomainError as refusal:
             # Raised inside the admin's transaction: nothing of the page is kept.
             raise Refused(
                 _conflict_message(claim, version) if refusal.code == "stale" else refusal.message

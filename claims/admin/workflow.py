@@ -32,7 +32,7 @@ from claims import policy, selectors, services
 from claims.admin.locking import changes_since
 from claims.models import Claim, EvidenceKind, EvidenceStance, Rating
 from claims.roles import Role
-from claims.workflow import WorkflowError
+from factcheck.errors import DomainError
 
 VERSION_FIELD = "_version"
 
@@ -388,7 +388,7 @@ class WorkflowButtonsMixin:
             data["version"] = version
         try:
             done = spec.run(request, claim, data)
-        except WorkflowError as refusal:
+        except DomainError as refusal:
             if refusal.code == "stale":
                 self.message_user(request, _stale_message(claim, version), messages.ERROR)
                 return HttpResponseRedirect(change_url)
@@ -453,7 +453,7 @@ class WorkflowButtonsMixin:
                     try:
                         spec.run(request, claim, form.cleaned_data)
                         done += 1
-                    except WorkflowError as refusal:
+                    except DomainError as refusal:
                         refused.append(f"#{claim.pk} {claim}: {refusal.message}")
                 if done:
                     self.message_user(

@@ -1,9 +1,9 @@
-"""Rate limits kept in Redis (the Django cache): per token, or per client IP address
-for anonymous requests.
+"""Rate limits kept in Redis (factcheck.redis, on REDIS_URL): per token, or per client IP
+address for anonymous requests.
 
-A fixed window per (who, window number): SET NX creates the counter with an expiry,
-INCR bumps it atomically in Redis, so concurrent requests on several web replicas
-count exactly (DRF's own throttles read, modify and write a list).
+A fixed window per (who, window number): INCR creates or bumps its counter atomically
+in Redis, so concurrent requests on several web replicas count exactly (DRF's own
+throttles read, modify and write a list); the counter expires after its window.
 """
 
 import logging
@@ -11,7 +11,6 @@ import time
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 
@@ -19,10 +18,13 @@ if TYPE_CHECKING:
     from rest_framework.views import APIView
 from rest_framework.throttling import BaseThrottle
 
+from factcheck.redis import redis_client
 from newsrooms.models import NewsroomToken
 
 logger = logging.getLogger(__name__)
 
+# Every counter's key starts so, apart from the other keys in the broker's Redis.
+KEY_PREFIX = "factcheck:throttle:"
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -70,24 +72,21 @@ class NewsroomRateThrottle(BaseThrottle):
         window = int(now // period)
         retry_after = max(1, int((window + 1) * period - now + 0.999))
         try:
-            count = self._hit(f"throttle:{who}:{period}:{window}", period)
+            count = self._hit(f"{KEY_PREFIX}{who}:{period}:{window}", period)
         except Exception as exc:  # noqa: BLE001 - any Redis error: serve rather than fail
             logger.warning("Rate limit not applied, Redis unavailable: %s", exc)
             return True, retry_after
         return count <= limit, retry_after
 
     def _hit(self, key: str, period: int) -> int:
-        """Count one request in the window's counter (in Redis: CACHES is always the
-        RedisCache on REDIS_URL) and return the count. One round trip for every request
-        but a window's first: INCR creates the counter at 1, and only then is its expiry
-        set. (A process dying between the two leaves one counter without expiry; its key
-        names a past window, so it never counts again.)"""
-        cache = caches["default"]
-        full_key = cache.make_and_validate_key(key)
-        client = cache._cache.get_client(full_key, write=True)
-        count = int(client.incr(full_key))
+        """Count one request in the window's counter and return the count. One round
+        trip for every request but a window's first: INCR creates the counter at 1, and
+        only then is its expiry set. (A process dying between the two leaves one counter
+        without expiry; its key names a past window, so it never counts again.)"""
+        client = redis_client()
+        count = int(client.incr(key))
         if count == 1:
-            client.expire(full_key, period + 1)
+            client.expire(key, period + 1)
         return count
 
     def wait(self) -> float | None:

@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
 
-from publishing import changelog
 from claims.models import Claim, ClaimStatus, Verdict
+from publishing import changelog
 from publishing.changelog import last_sequenced
 from publishing.claimreview import claimreview_problems
 from publishing.models import ChangeEvent, ChangeType, Publication

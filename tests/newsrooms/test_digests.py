@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from claims import services
-from publishing import changelog
 from claims.models import ClaimStatus, Topic
 from factcheck import emails
 from factcheck.celery import app
@@ -29,6 +28,7 @@ from newsrooms.models import (
     Subscription,
     SubscriptionState,
 )
+from publishing import changelog
 from publishing.models import ChangeEvent, Publication
 from tests.conftest import wait_for
 from tests.factories import ClaimantFactory, ClaimFactory, rating

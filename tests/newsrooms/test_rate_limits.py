@@ -80,14 +80,9 @@ def test_with_one_trusted_proxy_the_address_it_appended_is_limited(client, db, s
 
 def test_requests_are_served_when_redis_is_down(client, make_token, settings, caplog):
     settings.FACTCHECK_ANON_RATE = "1/h"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            # Nothing listens on port 1: every cache call fails at once.
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
+    # Nothing listens on port 1: every call to Redis (factcheck.redis) fails at once.
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.REDIS_TIMEOUT = 0.5
     key = make_token("read")
     ip = fresh_ip()
 

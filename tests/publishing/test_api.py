@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.http import http_date
 
 from claims import services
-from publishing import changelog
 from claims.models import ClaimStatus, EvidenceKind, EvidenceStance
+from publishing import changelog
 from publishing.models import ChangeEvent, ChangeType, Publication
 from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory, UserFactory, rating
 

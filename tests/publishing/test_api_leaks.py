@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from claims import services
-from publishing import changelog
 from claims.models import Claim, ClaimStatus
+from publishing import changelog
 from publishing.models import ChangeEvent
 from tests.factories import ClaimantFactory, ClaimFactory, TopicFactory, rating
 

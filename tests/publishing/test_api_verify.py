@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from claims import services
-from publishing import changelog
 from claims.models import Claim, ClaimStatus, EvidenceKind, EvidenceStance
+from publishing import changelog
 from publishing.models import ChangeEvent
 from tests.factories import ClaimFactory, rating
 

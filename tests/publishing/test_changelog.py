@@ -10,10 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from claims import services
-from publishing import changelog
 from claims.models import ClaimStatus
-from publishing.tasks import sequence_changes
+from publishing import changelog
 from publishing.models import ChangeEvent, ChangeSequencer, ChangeType
+from publishing.tasks import sequence_changes
 from tests.conftest import wait_for
 from tests.factories import ClaimFactory, UserFactory
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from claims.models import Claim, ClaimStatus
-from claims.workflow import WorkflowError
+from factcheck.errors import DomainError
 from publishing.changelog import change_events_sequence
 from publishing.documents import publications_render
 from publishing.services import publications_store
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     publications_store(publications_render([claim_id]))
                 done += 1
-            except WorkflowError as exc:
+            except DomainError as exc:
                 refused.append(f"claim {claim_id}: {exc.message}")
         change_events_sequence()
         for line in refused:
