@@ -24,6 +24,7 @@ import datetime
 import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -31,6 +32,17 @@ from django.db import connection, models
 from django.utils import timezone
 
 from factcheck import emails
+
+# How every send task retries (@shared_task(..., **SEND_TASK_RETRY)): a temporary SMTP
+# failure (TemporaryEmailError) again after 30 s, 60 s, 120 s, ... at most 10 minutes
+# apart, jittered. Where the row counts its attempts (`max_attempts`) that bounds them
+# across redeliveries and later runs too; the task's max_retries is its own backstop.
+SEND_TASK_RETRY: dict[str, Any] = {
+    "autoretry_for": (emails.TemporaryEmailError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+}
 
 
 def task_lease_seconds() -> int:

@@ -195,15 +195,19 @@ class Subscription(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     # The confirmation email: when the latest one was asked for (a sign-up, or a repeat
     # sign-up past the resend interval), how many were (its Message-ID tells them
-    # apart), when its send was last handed to the broker, and when the SMTP server
-    # accepted it. A sign-up whose task was lost (broker down) is handed over again by
-    # the digest run (subscriptions.confirmations_requeue).
+    # apart), when its send was last handed to the broker, until when a sender holds it
+    # (a lease, as on Notice), and when the SMTP server accepted it. A sign-up whose
+    # task was lost (broker down) is handed over again by the digest run
+    # (subscriptions.confirmations_requeue).
     confirmation_requested_at = models.DateTimeField(
         _("confirmation asked for at"), null=True, blank=True
     )
     confirmations_requested = models.PositiveIntegerField(_("confirmations asked for"), default=0)
     confirmation_queued_at = models.DateTimeField(
         _("confirmation queued at"), null=True, blank=True
+    )
+    confirmation_locked_until = models.DateTimeField(
+        _("confirmation locked until"), null=True, blank=True
     )
     confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
     # Why the address bounced (the SMTP server's permanent answer).

@@ -2,14 +2,12 @@
 
 from celery import shared_task
 
-from factcheck.emails import TemporaryEmailError
+from factcheck.outbox import SEND_TASK_RETRY
 from newsrooms import digests, subscriptions
 
-# Temporary SMTP failures are retried after 30 s, 60 s, 120 s, ... (at most 10 minutes,
-# jittered). A digest's attempt counter (digests.DIGEST_MAX_ATTEMPTS) bounds the
-# attempts across redeliveries and later runs; max_retries is the task's own backstop.
-EMAIL_RETRY_BACKOFF = 30
-EMAIL_RETRY_BACKOFF_MAX = 600
+# The task's own backstop on retries (factcheck.outbox.SEND_TASK_RETRY); a digest's
+# attempt counter (digests.DIGEST_MAX_ATTEMPTS) bounds its attempts across redeliveries
+# and later runs, and the digest run hands a lost confirmation over again.
 EMAIL_MAX_RETRIES = 5
 # A run fans out the whole change log backlog and opens every due digest: give it longer
 # than an ordinary task. Two runs at once are safe (row locks), just slower.
@@ -28,27 +26,13 @@ def run_digests() -> int:
     return len(digests.digests_run(enqueue=send_digest.delay))
 
 
-@shared_task(
-    name="newsrooms.send_digest",
-    autoretry_for=(TemporaryEmailError,),
-    max_retries=EMAIL_MAX_RETRIES,
-    retry_backoff=EMAIL_RETRY_BACKOFF,
-    retry_backoff_max=EMAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-)
+@shared_task(name="newsrooms.send_digest", max_retries=EMAIL_MAX_RETRIES, **SEND_TASK_RETRY)
 def send_digest(digest_id: int) -> bool:
     """Send one digest; one already sent (or being sent) is left alone."""
     return digests.digest_send(digest_id)
 
 
-@shared_task(
-    name="newsrooms.send_confirmation",
-    autoretry_for=(TemporaryEmailError,),
-    max_retries=EMAIL_MAX_RETRIES,
-    retry_backoff=EMAIL_RETRY_BACKOFF,
-    retry_backoff_max=EMAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-)
+@shared_task(name="newsrooms.send_confirmation", max_retries=EMAIL_MAX_RETRIES, **SEND_TASK_RETRY)
 def send_confirmation(subscription_id: int) -> object:
     """Send a pending subscription its confirmation email."""
     return subscriptions.confirmation_send(subscription_id)

@@ -2,14 +2,8 @@
 
 from celery import shared_task
 
-from factcheck.emails import TemporaryEmailError
+from factcheck.outbox import SEND_TASK_RETRY
 from reviewers import services
-
-# Temporary SMTP failures are retried after 30 s, 60 s, 120 s, ... (at most 10 minutes,
-# jittered). The notice's attempt counter (services.NOTICE_MAX_ATTEMPTS) bounds the
-# attempts across redeliveries too; max_retries is only the task's own backstop.
-EMAIL_RETRY_BACKOFF = 30
-EMAIL_RETRY_BACKOFF_MAX = 600
 
 
 @shared_task(name="reviewers.assign_queued")
@@ -24,13 +18,10 @@ def sweep_deadlines() -> int:
     return services.deadlines_sweep()
 
 
+# The notice's attempt counter (services.NOTICE_MAX_ATTEMPTS) bounds the attempts across
+# redeliveries too; max_retries is only the task's own backstop.
 @shared_task(
-    name="reviewers.send_email",
-    autoretry_for=(TemporaryEmailError,),
-    max_retries=services.NOTICE_MAX_ATTEMPTS,
-    retry_backoff=EMAIL_RETRY_BACKOFF,
-    retry_backoff_max=EMAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
+    name="reviewers.send_email", max_retries=services.NOTICE_MAX_ATTEMPTS, **SEND_TASK_RETRY
 )
 def send_email(notice_id: int) -> bool:
     """Send one notice's email; a notice already sent (or being sent) is left alone."""
