@@ -58,6 +58,8 @@ def bench_env(args: argparse.Namespace) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",
         "FACTCHECK_ANON_RATE": "100000000/min",
         "FACTCHECK_TOKEN_RATE": "100000000/min",
+        # The bare view is a page to the page rate limit (factcheck/ratelimit.py).
+        "FACTCHECK_PAGE_RATE": "100000000/min",
         "PORT": str(args.port),
         "WEB_CONCURRENCY": str(args.workers),
         # More than 1 makes gunicorn use its gthread worker (for every scenario alike).

@@ -1,9 +1,11 @@
 """Triage throughput against a no-op task, one worker, the same broker, the same run.
 
     .venv/bin/python -m bench.triage_throughput [--claims N] [--repeats R] [--no-analyze]
+        [--database-name NAME]
 
-Creates a PostgreSQL database (`bench_factcheck` on 127.0.0.1:5432, user postgres) and
-an embedded Redis on a unix socket under /tmp/bench-redis, then runs R rounds of:
+Creates a PostgreSQL database (`bench_factcheck` on 127.0.0.1:5432, user postgres, or
+NAME) and an embedded Redis on a unix socket under /tmp/bench-redis, then runs R rounds
+of:
 
 - phase A (baseline): N `bench.noop` messages on the `intake` queue, published while no
   worker runs; then one worker starts and the time from its first message to an empty
@@ -41,7 +43,8 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
-# BENCH_DB_NAME and BENCH_REDIS_DIR keep two runs on one machine apart.
+# --database-name (or BENCH_DB_NAME) and BENCH_REDIS_DIR keep two runs on one machine
+# apart. The database is dropped and created again: never name one you keep.
 DB_NAME = os.environ.get("BENCH_DB_NAME", "bench_factcheck")
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 REDIS_DIR = Path(os.environ.get("BENCH_REDIS_DIR", "/tmp/bench-redis"))  # noqa: S108 - ours
@@ -108,14 +111,14 @@ def claim_texts(count: int, claimant_ids: list[int], seed: int = 7) -> list[tupl
 # --- Environment: database, Redis, worker ------------------------------------------------
 
 
-def bench_env(redis_url: str) -> dict[str, str]:
+def bench_env(redis_url: str, db_name: str = DB_NAME) -> dict[str, str]:
     return dict(
         os.environ,
         # As on a server: with DEBUG on, Django keeps the SQL of every statement in
         # memory (up to 9,000, with their values interpolated) and formats each one.
         DEBUG="false",
         SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        DATABASE_URL=f"{PG_SERVER}/{DB_NAME}",
+        DATABASE_URL=f"{PG_SERVER}/{db_name}",
         REDIS_URL=redis_url,
         FACTCHECK_EXTRA_TASK_MODULES="bench.tasks",
         FACTCHECK_VAR_DIR=str(REDIS_DIR),
@@ -131,9 +134,9 @@ def _admin_sql(sql: str) -> None:
 
 
 @contextlib.contextmanager
-def database(env: dict[str, str]) -> Iterator[None]:
-    _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    _admin_sql(f"CREATE DATABASE {DB_NAME}")
+def database(env: dict[str, str], db_name: str = DB_NAME) -> Iterator[None]:
+    _admin_sql(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+    _admin_sql(f"CREATE DATABASE {db_name}")
     try:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
@@ -146,7 +149,7 @@ def database(env: dict[str, str]) -> Iterator[None]:
         from django.db import connections
 
         connections.close_all()
-        _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        _admin_sql(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
 
 
 @contextlib.contextmanager
@@ -368,6 +371,13 @@ def report(result: dict) -> None:
         )
 
 
+def _database_name(name: str) -> str:
+    """A plain identifier: the name is written into DROP and CREATE DATABASE."""
+    if not name.isidentifier() or not name.isascii():
+        raise argparse.ArgumentTypeError(f"not a plain database name: {name!r}")
+    return name
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--claims", type=int, default=10_000, help="messages per phase")
@@ -379,6 +389,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_false",
         help="do not ANALYZE the claims after inserting them (statistics left stale)",
     )
+    parser.add_argument(
+        "--database-name",
+        default=DB_NAME,
+        type=_database_name,
+        help="the PostgreSQL database to create, use and drop (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
 
     from factcheck import embedded_redis
@@ -386,10 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     redis_process = embedded_redis.start(REDIS_DIR)
     log = REDIS_DIR / "worker.log"
     log.write_text("")
-    os.environ.update(bench_env(f"{embedded_redis.url(REDIS_DIR)}?db=0"))
+    os.environ.update(bench_env(f"{embedded_redis.url(REDIS_DIR)}?db=0", args.database_name))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
     try:
-        with database(dict(os.environ)):
+        with database(dict(os.environ), args.database_name):
             import django
 
             django.setup()

@@ -211,7 +211,7 @@ class Claim(UserInputModel, models.Model):
             models.Index(fields=["status", "status_changed_at"], name="claim_status_age_idx"),
             models.Index(fields=["status", "due_at"], name="claim_status_due_idx"),
             # Triage batches take the oldest received claims: read in id order from this
-            # small index instead of every received claim sorted (claims.triage_batch).
+            # small index instead of every received claim sorted (claims.triage.batch).
             models.Index(
                 fields=["id"], condition=Q(status=ClaimStatus.RECEIVED), name="claim_received_idx"
             ),

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from claims import hooks
 from claims.models import Claim, ClaimStatus, Verdict, VerdictStatus
-from claims.similarity import find_near_duplicates
-from claims.triage import normalise_text
+from claims.triage.normalise import normalise_text
+from claims.triage.similarity import find_near_duplicates
 
 RECONCILE_BATCH = 1000
 

@@ -1,8 +1,11 @@
-"""Writes to claims. Every status change goes through `_apply` and the workflow table.
+"""Writes to claims. Every status change goes through the workflow table: one claim at
+a time through `_apply`, triage's batches (a batch of one is `claim_triage`) through
+`claims_triage_batch`, which decides in claims/triage/ and writes here.
 
 Each service runs in one transaction, locks the claim row, checks the actor's role and
 the claim's state, validates before it writes, and records the actor and the action in
-the audit history. A refusal raises `WorkflowError` and changes nothing.
+the audit history. A refusal raises `WorkflowError` (a `factcheck.errors.DomainError`)
+and changes nothing.
 
 User text is normalised before it is validated (factcheck/text.py): the models'
 `full_clean()`, which `_validate` runs, does it for the fields each model declares, and
@@ -11,14 +14,12 @@ User text is normalised before it is validated (factcheck/text.py): the models'
 
 import datetime
 import logging
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,41 +45,23 @@ from claims.policy import (
     require,
 )
 from claims.roles import Role, roles_of
-from claims.similarity import Match, find_near_duplicates
-from claims.triage import (
-    LINK,
-    MERGE,
-    compute_priority,
-    decide,
-    detect_language,
-    due_at_for,
-    language_for,
-    normalise_text,
-    reprioritise,
-)
-from claims.workflow import WorkflowError, check_transition
+from claims.triage import batch as triage_batch
+from claims.triage.batch import TRIAGE_BATCH
+from claims.workflow import MERGE_TARGET_STATES, WorkflowError, check_transition
 from factcheck.tasks import enqueue_on_commit
 from factcheck.text import clean_text
 
 User = AbstractBaseUser
 logger = logging.getLogger(__name__)
 
-# A claim can be merged into one still open or already published, never into a claim
-# that is itself closed (rejected, withdrawn) or a duplicate.
-MERGE_TARGET_STATES = frozenset(
-    {
-        ClaimStatus.RECEIVED,
-        ClaimStatus.QUEUED,
-        ClaimStatus.IN_REVIEW,
-        ClaimStatus.IN_APPROVAL,
-        ClaimStatus.PUBLISHED,
-    }
-)
 
-
-def _validate(obj: models.Model, exclude: Iterable[str] = ()) -> None:
+def _validate(obj: models.Model, exclude: Iterable[str] = (), *, constraints: bool = True) -> None:
+    """`obj.full_clean()` as a refusal. Without `constraints`, Django's uniqueness and
+    constraint queries are skipped: the database still enforces them."""
     try:
-        obj.full_clean(exclude=list(exclude))
+        obj.full_clean(
+            exclude=list(exclude), validate_unique=constraints, validate_constraints=constraints
+        )
     except ValidationError as exc:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         first = next(iter(fields.values()))[0]
@@ -143,16 +126,13 @@ def _apply(
     claim_id: int,
     guard: Callable[[Claim, frozenset[Role]], None] | None = None,
     effect: Callable[[Claim], None] | None = None,
-    locked: Claim | None = None,
     version: int | None = None,
     **changes: Any,
 ) -> Claim:
     """Run one transition: lock, check the table and the guard, apply, save, audit.
-    `locked` is the claim row when the caller already holds its lock in this
-    transaction (triage): it is not read and locked a second time. `version` is the
-    claim version the actor saw (see `_locked_claim`)."""
+    `version` is the claim version the actor saw (see `_locked_claim`)."""
     with transaction.atomic():
-        claim = locked if locked is not None else _locked_claim(claim_id, version)
+        claim = _locked_claim(claim_id, version)
         roles = roles_of(actor)
         transition = check_transition(name, claim.status, roles)
         if guard:
@@ -259,87 +239,126 @@ def claim_triage(*, claim_id: int, actor: User | None = None) -> bool:
     near-duplicate of a published claim is linked to it, one of an open claim merged into
     it (the requests are counted there); anything else is queued.
 
-    Returns False (and changes nothing) when the claim is gone or already past received,
-    so a redelivered task is harmless. Everything is written in one transaction."""
+    A batch of one (`claims_triage_batch`), which waits for the rows it needs. Returns
+    False (and changes nothing) when the claim is gone or already past received, so a
+    redelivered task is harmless. Everything is written in one transaction."""
     with transaction.atomic():
-        claim = (
-            Claim.objects.select_for_update(of=("self",))
-            .select_related("claimant")
-            .filter(pk=claim_id)
-            .first()
-        )
-        if claim is None or claim.status != ClaimStatus.RECEIVED:
+        members = triage_batch.lock_members(claim_id, limit=1)
+        if not members:
             return False
-        check_transition("triage", claim.status, roles_of(actor))
-        if settings.FACTCHECK_TRIAGE_DELAY:
-            # Test-only: holds the row lock and the open transaction, so that fault
-            # tests can kill a worker in the middle of a triage.
-            time.sleep(settings.FACTCHECK_TRIAGE_DELAY)
-        normalised = normalise_text(claim.text)
-        matches = find_near_duplicates(
-            claim_id=claim.pk, claimant_id=claim.claimant_id, normalised=normalised
-        )
-        if _triage_into_duplicate(claim, matches, actor):
-            return True
-        now = timezone.now()
-        priority = compute_priority(
-            normalised=normalised,
-            requests_count=claim.requests_count,
-            reach=claim.claimant.reach,
-            claim_date=claim.claim_date,
-            today=timezone.localdate(now),
-        )
-        default_language = Claim._meta.get_field("language").get_default()
-        _apply(
-            name="triage",
-            actor=actor,
-            claim_id=claim.pk,
-            locked=claim,
-            normalized_text=normalised,
-            language=language_for(claim.language, detect_language(claim.text), default_language),
-            priority=priority,
-            due_at=due_at_for(priority, now),
-        )
+        _triage(members, actor, wait=True)
         return True
 
 
-def _triage_into_duplicate(claim: Claim, matches: list[Match], actor: User | None) -> bool:
-    """Merge `claim` into the best of its near-duplicates that is still a valid target
-    once locked (a concurrent action may have closed it). False when none is."""
-    remaining = list(matches)
-    while remaining:
-        target_id = decide(remaining).target_id
-        remaining = [match for match in remaining if match.claim_id != target_id]
-        target = Claim.objects.select_for_update().filter(pk=target_id).first()
-        if target is None or target.status not in MERGE_TARGET_STATES:
-            continue
-        claim_merge(actor=actor, claim=claim, into=target)
-        _count_requests(target, claim.requests_count, actor)
-        return True
-    return False
+def claims_triage_batch(*, first_id: int, limit: int = TRIAGE_BATCH) -> int:
+    """Triage claim `first_id` and up to `limit - 1` other received claims, oldest first,
+    in one transaction, as the system. Returns how many were triaged: 0 when `first_id`
+    is gone or already past received (a cheap no-op for a later message).
+
+    Other members are locked with SKIP LOCKED: a claim another worker holds is left to
+    it. The batch never waits for a lock while it holds many: a merge target locked
+    elsewhere (NOWAIT), or any refusal (database, validation), rolls the whole batch back,
+    and `first_id` alone is triaged by `claim_triage` (which may wait: it holds one row);
+    the other members go back to received and their own messages triage them."""
+    # Most messages find their claim triaged by an earlier batch: one plain read, no
+    # transaction, no lock. A claim that is received here is checked again under lock.
+    if not triage_batch.is_received(first_id):
+        return 0
+    try:
+        with transaction.atomic():
+            members = triage_batch.lock_members(first_id, limit)
+            if members:
+                _triage(members, None, wait=False)
+            return len(members)
+    except (DatabaseError, WorkflowError):
+        logger.info("Triage batch of claim %s rolled back; triaging it alone", first_id)
+        return int(claim_triage(claim_id=first_id))
 
 
-def _count_requests(target: Claim, added: int, actor: User | None) -> None:
-    fields = requests_counted(target, added)
-    reason = LINK if target.status == ClaimStatus.PUBLISHED else MERGE
-    _save(target, actor, reason, update_fields=fields)
+# Every field triage can change on a claim: members (queued or merged) and the claims
+# they are merged into. One statement writes them all for every claim a triage changed.
+_TRIAGE_FIELDS = (
+    "status",
+    "status_changed_at",
+    "normalized_text",
+    "language",
+    "priority",
+    "due_at",
+    "duplicate_of",
+    "requests_count",
+    "version",
+    "updated_at",
+)
+# Foreign keys are left to the database (a merge target is locked, the others are
+# unchanged), and so are the check constraints, which triage meets by construction: a
+# refusal there rolls the triage back like any other.
+_TRIAGE_NOT_VALIDATED = ("claimant", "assignee", "created_by", "duplicate_of")
 
 
-def requests_counted(target: Claim, added: int) -> list[str]:
-    """The requests of a merged claim count on the claim that absorbed it: an open claim
-    gains priority (and an earlier due time if its band rises), a published one records
-    the demand ("link": the submitter is answered with its fact-check). Changes `target`
-    in memory and returns the fields to save."""
-    old = target.requests_count
-    target.requests_count = old + added
-    fields = ["requests_count", "updated_at"]
-    if target.status != ClaimStatus.PUBLISHED:
-        target.priority = reprioritise(target.priority, old, target.requests_count)
-        fields.append("priority")
-        if target.due_at is not None:
-            target.due_at = min(target.due_at, due_at_for(target.priority, timezone.now()))
-            fields.append("due_at")
-    return fields
+def _triage(members: list[Claim], actor: User | None, *, wait: bool) -> None:
+    """Decide for `members` (claims.triage.batch), then write what was decided."""
+    _triage_save(triage_batch.plan(members, roles=roles_of(actor), wait=wait), actor)
+
+
+def _triage_save(plan: triage_batch.Plan, actor: User | None) -> None:
+    """Validate every member of a triage, then write every change it decided, with one
+    audit row per change."""
+    for claim in plan.members:
+        # The user text is validated, then kept as the row has it (see _apply).
+        kept = {name: getattr(claim, name) for name in _USER_TEXT}
+        _validate(claim, exclude=_TRIAGE_NOT_VALIDATED, constraints=False)
+        for name, value in kept.items():
+            setattr(claim, name, value)
+    _merge_effects(plan.merged, actor)
+    _claims_bulk_update(claims=list(plan.changed.values()), fields=_TRIAGE_FIELDS)
+    for snapshot in plan.audit:
+        snapshot._history_user = actor
+    Claim.history.bulk_history_create(plan.audit, update=True)
+
+
+def _claims_bulk_update(*, claims: list[Claim], fields: Iterable[str]) -> None:
+    """Write `fields` of `claims` (locked by the caller) with one statement, no audit
+    rows (the caller writes them). On PostgreSQL an `UPDATE ... FROM unnest(...)`."""
+    if connection.vendor != "postgresql":
+        Claim.objects.bulk_update(claims, list(fields))
+        return
+    # Raw SQL: bulk_update's CASE per column and row cost more than the rest of a triage
+    # batch together (docs/BENCHMARKS.md); test_triage_batch pins both databases alike.
+    model_fields = [Claim._meta.pk, *(Claim._meta.get_field(name) for name in fields)]
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in model_fields]
+    arrays = ", ".join(
+        f"%s::{field.rel_db_type(connection) if field.is_relation else field.db_type(connection)}[]"
+        for field in model_fields
+    )
+    params = [
+        [field.get_db_prep_save(getattr(claim, field.attname), connection) for claim in claims]
+        for field in model_fields
+    ]
+    # Names come from the model's metadata; every value is a bound parameter.
+    sql = (
+        f"UPDATE {quote(Claim._meta.db_table)} AS c "  # noqa: S608
+        f"SET {', '.join(f'{name} = v.{name}' for name in columns[1:])} "
+        f"FROM unnest({arrays}) AS v({', '.join(columns)}) WHERE c.{columns[0]} = v.{columns[0]}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _merge_effects(merged: dict[int, Claim], actor: User | None) -> None:
+    """What merging claims (by id, into the claim each now duplicates) does besides the
+    claims themselves, for claim_merge and triage alike."""
+    if not merged:
+        return
+    ids = list(merged)
+    # Any verdict in the works is abandoned with the duplicate, in the audit trail too.
+    for verdict in Verdict.objects.select_for_update().filter(claim_id__in=ids).open():
+        verdict.status = VerdictStatus.REJECTED
+        _save(verdict, actor, "merge", update_fields=["status", "updated_at"])
+    # Claims merged into one of them earlier now point at the survivor: no chains.
+    for earlier in Claim.objects.select_for_update().filter(duplicate_of_id__in=ids):
+        earlier.duplicate_of = merged[earlier.duplicate_of_id]
+        _save(earlier, actor, "merge", update_fields=["duplicate_of", "updated_at"])
 
 
 def claim_take(*, actor: User, claim: Claim, version: int | None = None) -> Claim:
@@ -543,14 +562,7 @@ def claim_merge(*, actor: User, claim: Claim, into: Claim, version: int | None =
             )
 
     def effect(locked: Claim) -> None:
-        # Any verdict in the works is abandoned with the duplicate, in the audit trail too.
-        for verdict in locked.verdicts.select_for_update().open():
-            verdict.status = VerdictStatus.REJECTED
-            _save(verdict, actor, "merge", update_fields=["status", "updated_at"])
-        # Claims merged into this one earlier now point at the survivor: no chains.
-        for earlier in Claim.objects.select_for_update().filter(duplicate_of=locked):
-            earlier.duplicate_of = into
-            _save(earlier, actor, "merge", update_fields=["duplicate_of", "updated_at"])
+        _merge_effects({locked.pk: into}, actor)
 
     return _apply(
         name="merge",

@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from claims import selectors, triage_batch
+from claims import selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ def triage(claim_id: int) -> bool:
     """Received -> queued (or linked/merged), with up to TRIAGE_BATCH - 1 other received
     claims in the same transaction. Safe to run twice: the service only moves received
     claims; a message whose claim an earlier batch triaged returns False at once."""
-    return triage_batch.claims_triage_batch(first_id=claim_id) > 0
+    return services.claims_triage_batch(first_id=claim_id) > 0
 
 
 @shared_task(name="claims.reconcile")

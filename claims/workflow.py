@@ -14,6 +14,10 @@ from claims.roles import Role
 from factcheck.errors import DomainError
 
 OPEN_STATES = frozenset({S.RECEIVED, S.QUEUED, S.IN_REVIEW, S.IN_APPROVAL})
+# A claim can be merged into one still open or already published, never into a claim
+# that is itself closed (rejected, withdrawn) or a duplicate; triage looks for
+# near-duplicates among these states only.
+MERGE_TARGET_STATES = OPEN_STATES | {S.PUBLISHED}
 
 
 class WorkflowError(DomainError):

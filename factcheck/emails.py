@@ -4,9 +4,9 @@ subscription confirmations and digests (newsrooms/). One module, one set of temp
 Each email has three templates under factcheck/templates/emails/: NAME-subject.txt,
 NAME-body.txt and NAME-body.html, the HTML extending emails/base.html (inline styles, no
 remote assets, so it reads the same in every mail client). Sending goes through Django's
-email backend (SMTP in production, with settings.EMAIL_TIMEOUT); errors propagate, so
-that the caller can tell a temporary SMTP failure (retry) from a permanent one (give up)
-with `is_temporary`.
+email backend (SMTP in production, with settings.EMAIL_TIMEOUT), at least once through
+the outbox (factcheck/outbox.py), which tells a temporary SMTP failure (retry) from a
+permanent one (give up) with `is_temporary`.
 """
 
 import smtplib
@@ -36,12 +36,6 @@ def make_message(
     message = EmailMultiAlternatives(" ".join(subject.split()), text, to=list(to), headers=headers)
     message.attach_alternative(html, "text/html")
     return message
-
-
-def send(
-    name: str, to: Sequence[str], ctx: dict[str, Any], headers: dict[str, str] | None = None
-) -> None:
-    make_message(name, to, ctx, headers).send()
 
 
 def message_id(key: str) -> str:

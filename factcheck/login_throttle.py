@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from newsrooms.api.throttling import client_ip
+from factcheck.ratelimit import client_ip
 
 
 def client_address(request: HttpRequest) -> str | None:

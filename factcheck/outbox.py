@@ -124,15 +124,15 @@ class Outbox:
         pk: int,
         message: EmailMessage,
         *,
-        attempts: int,
         mark_sent: Callable[[], object],
+        attempts: int = 0,
         match: Mapping[str, object] | None = None,
     ) -> OSError | None:
-        """Send the message of a row this sender leased (its `attempts` so far, this
-        one included), then `mark_sent()` at once. Returns None when it was sent, or
-        the error when it failed for good (the caller records it). A temporary failure
-        with attempts left ends the lease now, keeps the error on the row and raises
-        `TemporaryEmailError`, which the send task retries."""
+        """Send the message of a row this sender leased (`attempts`: the row's count,
+        this one included, where it keeps one), then `mark_sent()` at once. Returns
+        None when it was sent, or the error when it failed for good (the caller records
+        it). A temporary failure with attempts left ends the lease now, keeps the error
+        on the row and raises `TemporaryEmailError`, which the send task retries."""
         try:
             message.send()
         except OSError as exc:  # smtplib.SMTPException is an OSError, so are network errors

@@ -46,16 +46,6 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
 
 
-def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
-
-
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -351,8 +341,6 @@ CELERY_BEAT_SCHEDULE: dict = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Test-only: extra task modules for worker processes the fault tests start.
 CELERY_IMPORTS = env_list("FACTCHECK_EXTRA_TASK_MODULES", [])
-# Tests may slow triage down to kill a worker in the middle of it.
-FACTCHECK_TRIAGE_DELAY = float(env_str("FACTCHECK_TRIAGE_DELAY", "0") or 0)
 
 # --- Email ----------------------------------------------------------------------------
 # On a laptop (DEBUG) emails are printed by the worker instead of sent.
@@ -539,7 +527,8 @@ FACTCHECK_API_MAX_JSON_DEPTH = env_int("FACTCHECK_API_MAX_JSON_DEPTH", 32)
 # /admin/ (login throttling), /healthz and static files. Over it, a 429 page.
 FACTCHECK_PAGE_RATE = env_str("FACTCHECK_PAGE_RATE", "300/min")
 
-# Rate-limit counters live in Redis, shared by every web replica.
+# Django's cache, in Redis and shared by every web replica, for what may use it. The
+# rate limits count in Redis themselves (factcheck/ratelimit.py, factcheck/redis.py).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,8 @@ from django.utils.translation import gettext as _
 from claims.models import Claimant, Rating, Topic, bcp47_validator
 from factcheck import emails
 from factcheck.errors import DomainError
+from factcheck.outbox import Outbox, failure_text, task_lease_seconds
+from factcheck.tasks import enqueue
 from newsrooms import schedule, selectors, tokens
 from newsrooms.addresses import address_key
 from newsrooms.digests import subscription_start_seq
@@ -57,8 +60,20 @@ CONFIRMATION_FIELDS = [
     "confirmation_requested_at",
     "confirmations_requested",
     "confirmation_queued_at",
+    "confirmation_locked_until",
     "confirmation_sent_at",
 ]
+# A pending subscription is owed the confirmation email of its latest round until the
+# SMTP server accepts it, sent at least once (factcheck/outbox.py). No attempt counter:
+# the task's retries and `confirmations_requeue` bound the attempts, the link's age
+# ends them.
+CONFIRMATIONS = Outbox(
+    Subscription,
+    owed={"state": SubscriptionState.PENDING, "confirmation_sent_at": None},
+    lease_field="confirmation_locked_until",
+    attempts_field=None,
+    error_field=None,
+)
 
 # The filters a subscription may name, by field: the model whose slugs they are.
 FILTER_MODELS: dict[str, type[models.Model]] = {
@@ -193,7 +208,10 @@ def _confirmation_ask(subscription: Subscription, now: datetime.datetime) -> boo
     subscription.confirmation_requested_at = now
     subscription.confirmations_requested += 1
     subscription.confirmation_queued_at = None
-    subscription.confirmation_sent_at = None  # this round's email is not sent yet
+    # This round's email is not sent yet, nor being sent: a sender of the last round
+    # keeps to its own (it sends and marks only that round).
+    subscription.confirmation_locked_until = None
+    subscription.confirmation_sent_at = None
     return True
 
 
@@ -205,7 +223,7 @@ def _confirmation_record(subscription: Subscription, now: datetime.datetime) -> 
         requested_at=now,
     )
     subscription_id = subscription.pk
-    transaction.on_commit(lambda: _enqueue_confirmation(subscription_id))
+    transaction.on_commit(lambda: _confirmation_hand_over(subscription_id))
 
 
 def confirmation_emails_prune(*, now: datetime.datetime | None = None) -> int:
@@ -240,17 +258,15 @@ def _filters_by_slug(
     return found, errors
 
 
-def _enqueue_confirmation(subscription_id: int) -> None:
-    """A broker outage must not fail the sign-up that already committed: it is logged,
-    and the digest run hands the confirmation over again later
-    (`confirmations_requeue`)."""
+def _confirmation_hand_over(subscription_id: int) -> None:
+    """Enqueue the confirmation's send, noting when. A broker outage must not fail the
+    sign-up that already committed: it is logged, and the digest run hands the
+    confirmation over again later (`confirmations_requeue`)."""
     from newsrooms.tasks import send_confirmation
 
     Subscription.objects.filter(pk=subscription_id).update(confirmation_queued_at=timezone.now())
-    try:
-        send_confirmation.delay(subscription_id)
-    except Exception as exc:  # noqa: BLE001 - any broker error; the sign-up is saved
-        logger.warning("Could not enqueue the confirmation of %s (%s)", subscription_id, exc)
+    what = f"the confirmation of {subscription_id} (the digest run hands it over again)"
+    enqueue(send_confirmation, subscription_id, what=what)
 
 
 def confirmations_requeue(*, now: datetime.datetime | None = None) -> int:
@@ -272,7 +288,7 @@ def confirmations_requeue(*, now: datetime.datetime | None = None) -> int:
     )
     ids = list(lost.values_list("pk", flat=True)[:1000])
     for subscription_id in ids:
-        _enqueue_confirmation(subscription_id)
+        _confirmation_hand_over(subscription_id)
     return len(ids)
 
 
@@ -359,16 +375,38 @@ def _end(
 def confirmation_send(subscription_id: int) -> bool:
     """Send the confirmation email of a pending subscription. Returns True when sent.
 
-    Sent only while the subscription is pending, with one Message-ID per email asked
-    for, so a redelivered task is recognisable and a resend is not taken for a
-    duplicate. A temporary SMTP failure raises TemporaryEmailError (the task retries);
-    a permanent one marks the address bounced.
+    Sent at least once through the outbox (factcheck/outbox.py), and only while the
+    subscription is pending: the email of the latest round is leased, sent, and marked
+    sent right after the SMTP server's accept, so a redelivered or duplicate task finds
+    it sent or leased and returns. One Message-ID per email asked for, so a resend is
+    not taken for a duplicate. A temporary SMTP failure raises TemporaryEmailError (the
+    task retries); a permanent one marks the address bounced.
     """
     subscription = Subscription.objects.filter(pk=subscription_id).first()
     if subscription is None or subscription.state != SubscriptionState.PENDING:
         return False
     if subscription.confirmation_sent_at is not None:
         return False  # a redelivered or requeued task: the email went already
+    # This round only: when a resend is asked for meanwhile, that email is still owed.
+    this_round = {"confirmations_requested": subscription.confirmations_requested}
+    if not CONFIRMATIONS.lease([subscription_id], seconds=task_lease_seconds(), match=this_round):
+        return False  # being sent by another task, or sent or asked for again meanwhile
+    failure = CONFIRMATIONS.send(
+        subscription_id,
+        _confirmation_message(subscription),
+        match=this_round,
+        mark_sent=lambda: CONFIRMATIONS.finish(
+            subscription_id, match=this_round, confirmation_sent_at=timezone.now()
+        ),
+    )
+    if failure is not None:
+        logger.warning("Confirmation of %s refused for good: %r", subscription_id, failure)
+        _bounce(subscription_id, failure_text(failure))
+        return False
+    return True
+
+
+def _confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
     ctx = {
         "subscription": subscription,
         "confirm_url": tokens.confirm_url(subscription.pk),
@@ -377,19 +415,7 @@ def confirmation_send(subscription_id: int) -> bool:
     sent_round = subscription.confirmations_requested
     key = f"confirm-{subscription.pk}" + (f"-{sent_round}" if sent_round > 1 else "")
     headers = {"Message-ID": emails.message_id(key)}
-    try:
-        emails.send("confirm", [subscription.email], ctx, headers)
-    except OSError as exc:  # smtplib.SMTPException is an OSError, so are network errors
-        if emails.is_temporary(exc):
-            raise emails.TemporaryEmailError(str(exc)) from exc
-        logger.warning("Confirmation of %s refused for good: %r", subscription_id, exc)
-        _bounce(subscription_id, f"{type(exc).__name__}: {exc}")
-        return False
-    # Not when a resend was asked for meanwhile: that email is still owed.
-    Subscription.objects.filter(pk=subscription_id, confirmations_requested=sent_round).update(
-        confirmation_sent_at=timezone.now()
-    )
-    return True
+    return emails.make_message("confirm", [subscription.email], ctx, headers)
 
 
 def _bounce(subscription_id: int, reason: str) -> None:

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from django.core.mail.backends.smtp import EmailBackend
 
 
 class MailSink:
@@ -42,6 +43,33 @@ class MailSink:
 
     def subjects(self) -> list[str]:
         return sorted(str(m["Subject"]) for m in self.messages)
+
+
+class WorkerKilled(Exception):
+    """What `DiesAfterAcceptBackend` raises: nothing in the code under test catches it."""
+
+
+class DiesAfterAcceptBackend(EmailBackend):
+    """Django's SMTP backend in a process that dies right after the SMTP server accepted
+    its message, before the sender could write anything down: for a fault test in this
+    process (EMAIL_BACKEND = "tests.mail.DiesAfterAcceptBackend")."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        super().send_messages(email_messages)
+        raise WorkerKilled("killed after the SMTP server's accept")
+
+
+class PausesAfterAcceptBackend(EmailBackend):
+    """Django's SMTP backend that waits PAUSE_AFTER_ACCEPT seconds after the SMTP server
+    accepted each message, so that a fault test can kill the worker process there (the
+    worker's EMAIL_BACKEND="tests.mail.PausesAfterAcceptBackend")."""
+
+    PAUSE_AFTER_ACCEPT = 30
+
+    def send_messages(self, email_messages: Any) -> int:
+        sent = super().send_messages(email_messages)
+        time.sleep(self.PAUSE_AFTER_ACCEPT)
+        return sent
 
 
 def free_port() -> int:

@@ -58,7 +58,8 @@ def test_worker_killed_mid_triage_loses_and_doubles_nothing(celery_workers):
     # dead-letter limit, which has its own test below.
     fault_env = {
         "FACTCHECK_MAX_DELIVERIES": "50",
-        "FACTCHECK_TRIAGE_DELAY": "1",
+        # Each triage holds its row lock for a second (tests/slow_triage.py).
+        "FACTCHECK_EXTRA_TASK_MODULES": "tests.slow_triage",
         "CELERY_VISIBILITY_TIMEOUT": "2",
         "CELERY_UNACKED_RESTORE_INTERVAL": "1",
     }

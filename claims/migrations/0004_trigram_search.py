@@ -2,7 +2,7 @@
 
 On PostgreSQL: the pg_trgm extension (trusted since PostgreSQL 13, so the database
 owner can create it), a GIN trigram index on claims' normalised text (it serves the
-`LIKE '%90000%'` of claims.similarity) and a GIN full-text index on the same text (its
+`LIKE '%90000%'` of claims.triage.similarity) and a GIN full-text index on the same text (its
 word-prefix queries). SQLite needs no schema for its equivalent; its candidates are
 narrowed by the claimant's foreign-key index. Both: a partial index of the claims not
 normalised yet, per claimant.
@@ -43,7 +43,7 @@ def drop_trigram_index(apps, schema_editor):
 
 
 def create_unnormalised_index(apps, schema_editor):
-    # Claims still waiting for triage, per claimant: the few rows claims.similarity
+    # Claims still waiting for triage, per claimant: the few rows claims.triage.similarity
     # normalises on the fly. A partial index, the same on PostgreSQL and SQLite.
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {UNNORMALISED_INDEX} ON claims_claim (claimant_id) "
@@ -56,7 +56,7 @@ def drop_unnormalised_index(apps, schema_editor):
 
 
 def normalise_existing_claims(apps, schema_editor):
-    from claims.triage import normalise_text
+    from claims.triage.normalise import normalise_text
 
     claims = apps.get_model("claims", "Claim").objects.using(schema_editor.connection.alias)
     pending = claims.filter(normalized_text="")

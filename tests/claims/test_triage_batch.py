@@ -1,4 +1,4 @@
-"""Batch triage (claims.triage_batch): the same decisions as triaging one claim at a
+"""Batch triage (claims.triage.batch): the same decisions as triaging one claim at a
 time, in a fixed number of statements per batch on PostgreSQL.
 
 The equivalence cases run on whichever database the suite runs on (SQLite by default,
@@ -8,12 +8,14 @@ PostgreSQL in CI); the statement counts and index use are PostgreSQL's.
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bench.triage_throughput import claim_texts
-from claims import services, triage_batch
+from claims import services
 from claims.models import Claim, ClaimStatus, Verdict, VerdictStatus
-from claims.similarity import Probe, find_near_duplicates, find_near_duplicates_many
-from claims.triage import normalise_text
+from claims.triage import batch as triage_batch
+from claims.triage.normalise import normalise_text
+from claims.triage.similarity import Probe, find_near_duplicates, find_near_duplicates_many
 from tests.claims.test_triage_pipeline import (
     GALLUP,
     LUKASHENKO,
@@ -110,9 +112,7 @@ def test_a_batch_decides_what_triage_one_by_one_decides():
     received_ids, all_ids = a_desk_of_claims()
     expected = one_by_one_then_undone(received_ids, all_ids)
 
-    assert triage_batch.claims_triage_batch(first_id=received_ids[0], limit=100) == len(
-        received_ids
-    )
+    assert services.claims_triage_batch(first_id=received_ids[0], limit=100) == len(received_ids)
 
     assert outcome(all_ids) == expected
     # The desk has every kind of decision, so the comparison is not a trivial one.
@@ -133,7 +133,7 @@ def test_batches_of_any_size_decide_alike(limit):
     expected = one_by_one_then_undone(received_ids, all_ids)
 
     for claim_id in received_ids:
-        triage_batch.claims_triage_batch(first_id=claim_id, limit=limit)
+        services.claims_triage_batch(first_id=claim_id, limit=limit)
 
     assert outcome(all_ids) == expected
 
@@ -145,7 +145,7 @@ def test_merging_a_member_redirects_earlier_duplicates_and_rejects_its_open_verd
     earlier = existing(S.DUPLICATE, "Shoigu: 90,000 lost", duplicate_of=claim)
     draft = VerdictFactory(claim=claim, status=VerdictStatus.DRAFT)
 
-    assert triage_batch.claims_triage_batch(first_id=claim.pk) == 1
+    assert services.claims_triage_batch(first_id=claim.pk) == 1
 
     claim.refresh_from_db()
     earlier.refresh_from_db()
@@ -163,7 +163,7 @@ def test_a_closed_near_duplicate_is_passed_over_for_the_next_best():
     )
     claim = received(SHOIGU_TROOPS, claimant=best.claimant)
 
-    assert triage_batch.claims_triage_batch(first_id=claim.pk) == 1
+    assert services.claims_triage_batch(first_id=claim.pk) == 1
 
     claim.refresh_from_db()
     assert claim.duplicate_of == next_best
@@ -176,7 +176,7 @@ def test_a_batch_costs_the_same_statements_whatever_its_size():
 
     def statements(ids: list[int]) -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert triage_batch.claims_triage_batch(first_id=ids[0], limit=len(ids)) == len(ids)
+            assert services.claims_triage_batch(first_id=ids[0], limit=len(ids)) == len(ids)
         return len(queries)
 
     small, large = statements(received_ids[:10]), statements(received_ids[10:50])
@@ -229,40 +229,63 @@ def test_the_batch_search_finds_what_the_single_search_finds(excluding):
     assert any(found.values())
 
 
-def test_a_process_answers_the_messages_of_its_own_committed_batches_from_memory(
-    transactional_db, django_assert_num_queries
-):
-    first = received(SHOIGU_TROOPS)
-    second = received(SHOIGU_OTHER_FIGURE)
-    assert triage_batch.claims_triage_batch(first_id=first.pk) == 2  # committed
-
-    with django_assert_num_queries(0):
-        assert triage_batch.claims_triage_batch(first_id=second.pk) == 0
-    assert Claim.objects.get(pk=second.pk).status == S.QUEUED
-
-
 @pytest.mark.django_db
-def test_a_rolled_back_batch_is_not_remembered():
+def test_a_rolled_back_batch_leaves_its_claims_to_triage_again():
     claim = received(SHOIGU_TROOPS)
     try:
         with transaction.atomic():
-            assert triage_batch.claims_triage_batch(first_id=claim.pk) == 1
+            assert services.claims_triage_batch(first_id=claim.pk) == 1
             raise _Rollback
     except _Rollback:
         pass
 
-    assert claim.pk not in triage_batch._triaged
-    assert triage_batch.claims_triage_batch(first_id=claim.pk) == 1
+    assert services.claims_triage_batch(first_id=claim.pk) == 1
 
 
-def test_the_memory_of_triaged_claims_keeps_the_newest_ids_only(monkeypatch):
-    monkeypatch.setattr(triage_batch, "REMEMBERED", 3)
-    monkeypatch.setattr(triage_batch, "_triaged", triage_batch.OrderedDict())
+def test_nothing_a_worker_did_outlives_a_database_restore(transactional_db):
+    """The database is the only memory: a claim a committed batch triaged, received
+    again after a restore to an earlier point, is triaged by its next message in the
+    same process."""
+    first = received(SHOIGU_TROOPS)
+    second = received(SHOIGU_OTHER_FIGURE)
+    assert services.claims_triage_batch(first_id=first.pk) == 2  # committed
+    Claim.objects.filter(pk=second.pk).update(  # what a restore brings back
+        status=S.RECEIVED, normalized_text="", priority=0, due_at=None
+    )
 
-    triage_batch._remember([1, 2])
-    triage_batch._remember([3, 4, 5])
+    assert services.claims_triage_batch(first_id=second.pk) == 1
+    assert Claim.objects.get(pk=second.pk).status == S.QUEUED
 
-    assert list(triage_batch._triaged) == [3, 4, 5]
+
+@pytest.mark.django_db
+def test_the_bulk_claim_update_writes_what_save_would_write():
+    """Triage's one UPDATE is raw SQL on PostgreSQL and bulk_update on SQLite: both write
+    the given fields of every claim, values and NULLs alike, and nothing else."""
+    survivor = existing(S.QUEUED, SHOIGU_TROOPS)
+    claims = [received(SHOIGU_REWORDED), received(LUKASHENKO, claimant=lukashenko())]
+    bystander = received(GALLUP)
+    now = timezone.now()
+    merged, queued = claims
+    merged.status, merged.duplicate_of, merged.version = S.DUPLICATE, survivor, 7
+    merged.due_at, merged.requests_count, merged.updated_at = None, 3, now
+    queued.status, queued.normalized_text, queued.language = S.QUEUED, "ü “x” 90000", "uk"
+    queued.priority, queued.due_at, queued.status_changed_at = 55, now, now
+    merged.text = queued.text = "not written"  # not among the fields
+
+    services._claims_bulk_update(claims=claims, fields=services._TRIAGE_FIELDS)
+
+    merged_row, queued_row, bystander_row = (
+        Claim.objects.get(pk=c.pk) for c in (merged, queued, bystander)
+    )
+    assert (merged_row.status, merged_row.duplicate_of_id) == (S.DUPLICATE, survivor.pk)
+    assert (merged_row.version, merged_row.requests_count) == (7, 3)
+    assert (merged_row.due_at, merged_row.updated_at) == (None, now)
+    assert (queued_row.status, queued_row.normalized_text) == (S.QUEUED, "ü “x” 90000")
+    assert (queued_row.language, queued_row.priority) == ("uk", 55)
+    assert queued_row.due_at == queued_row.status_changed_at == now
+    assert queued_row.duplicate_of_id is None
+    assert (merged_row.text, queued_row.text) == (SHOIGU_REWORDED, LUKASHENKO)
+    assert bystander_row.status == S.RECEIVED
 
 
 @on_postgresql

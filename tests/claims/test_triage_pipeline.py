@@ -16,31 +16,26 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims import services, similarity, triage_batch
+from claims import services
 from claims.models import Claim, ClaimStatus
-from claims.similarity import (
-    DUPLICATE_THRESHOLD,
-    figures_compatible,
-    find_near_duplicates,
-    trigram_similarity,
-)
-from claims.triage import (
-    LINK,
-    MERGE,
-    QUEUE,
-    Decision,
+from claims.triage import similarity
+from claims.triage.batch import LINK, MERGE, QUEUE, Decision, decide
+from claims.triage.language import detect_language, language_for
+from claims.triage.normalise import figures, normalise_text
+from claims.triage.priority import (
     compute_priority,
-    decide,
-    detect_language,
     due_at_for,
-    figures,
-    language_for,
-    normalise_text,
     priority_band,
     reach_points,
     recency_points,
     reprioritise,
     request_points,
+)
+from claims.triage.similarity import (
+    DUPLICATE_THRESHOLD,
+    figures_compatible,
+    find_near_duplicates,
+    trigram_similarity,
 )
 from claims.workflow import WorkflowError
 from tests.claims.test_workflow import db_state
@@ -199,7 +194,7 @@ def test_detect_language_answers_a_bcp47_tag_or_none(text, language):
 
 
 def test_detector_is_built_once_per_process():
-    from claims.triage import _detector
+    from claims.triage.language import _detector
 
     assert _detector() is _detector()
 
@@ -800,7 +795,7 @@ def test_a_batch_triages_its_claim_and_the_oldest_received_ones_with_one_audit_r
     newer = received(SHOIGU_OTHER_FIGURE)
     left_out = received("Lukashenko: Belarus grew by 4% in 2023", claimant=other)
 
-    assert triage_batch.claims_triage_batch(first_id=claim.pk, limit=3) == 3
+    assert services.claims_triage_batch(first_id=claim.pk, limit=3) == 3
 
     statuses = dict(Claim.objects.values_list("pk", "status"))
     assert statuses[older.pk] == statuses[claim.pk] == statuses[newer.pk] == S.QUEUED
@@ -818,7 +813,7 @@ def test_a_later_member_of_a_batch_is_merged_into_an_earlier_one():
     first = received(SHOIGU_TROOPS)
     second = received(SHOIGU_REWORDED)
 
-    assert triage_batch.claims_triage_batch(first_id=second.pk) == 2
+    assert services.claims_triage_batch(first_id=second.pk) == 2
 
     first.refresh_from_db()
     second.refresh_from_db()
@@ -834,14 +829,14 @@ def test_a_message_for_a_claim_an_earlier_batch_triaged_is_a_cheap_no_op(
 ):
     first = received(SHOIGU_TROOPS)
     second = received(SHOIGU_OTHER_FIGURE)
-    assert triage_batch.claims_triage_batch(first_id=first.pk) == 2
+    assert services.claims_triage_batch(first_id=first.pk) == 2
     before = db_state()
 
     # One plain SELECT each: no transaction, no lock.
     with django_assert_max_num_queries(1):
-        assert triage_batch.claims_triage_batch(first_id=second.pk) == 0
+        assert services.claims_triage_batch(first_id=second.pk) == 0
     with django_assert_max_num_queries(1):
-        assert triage_batch.claims_triage_batch(first_id=10**9) == 0
+        assert services.claims_triage_batch(first_id=10**9) == 0
 
     assert db_state() == before
 
@@ -852,7 +847,7 @@ def test_a_claim_a_batch_cannot_validate_is_refused_as_before():
     Claim.objects.filter(pk=claim.pk).update(claim_reviewed="")  # invalid: required
 
     with pytest.raises(services.WorkflowError):
-        triage_batch.claims_triage_batch(first_id=claim.pk)
+        services.claims_triage_batch(first_id=claim.pk)
 
     claim.refresh_from_db()
     assert claim.status == S.RECEIVED
@@ -867,7 +862,7 @@ def test_an_invalid_member_never_blocks_the_claim_of_the_message(text):
     Claim.objects.filter(pk=bad.pk).update(claim_reviewed="")  # invalid: required
     claim = received("Lukashenko: Belarus grew by 4% in 2023", claimant=lukashenko())
 
-    assert triage_batch.claims_triage_batch(first_id=claim.pk) == 1
+    assert services.claims_triage_batch(first_id=claim.pk) == 1
 
     claim.refresh_from_db()
     bad.refresh_from_db()
@@ -900,7 +895,7 @@ def test_a_batch_never_waits_for_a_target_locked_elsewhere(transactional_db):
     assert locked.wait(30)
     threading.Timer(0.5, release.set).start()
 
-    assert triage_batch.claims_triage_batch(first_id=claim.pk) == 1
+    assert services.claims_triage_batch(first_id=claim.pk) == 1
     holder.join(30)
 
     claim.refresh_from_db()

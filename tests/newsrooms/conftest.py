@@ -46,7 +46,7 @@ def steady_rate_clock(monkeypatch):
     """The rate limit's clock held in the middle of the current hour: its fixed windows
     (a minute, an hour) never end between a test's requests, which would reset the
     count and let a request through that the test expects refused."""
-    from newsrooms.api import throttling
+    from factcheck import ratelimit
 
     middle = time.time() // 3600 * 3600 + 1800
-    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=lambda: middle))
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: middle))

@@ -100,7 +100,8 @@ def publish(n: int, **kwargs):
 
 
 def start_workers(workers, sink, count: int = 1, **env: str) -> list:
-    started = [workers.start(queues=QUEUES, **mail_env(sink), **env) for _ in range(count)]
+    env = {**mail_env(sink), **env}
+    started = [workers.start(queues=QUEUES, **env) for _ in range(count)]
     for process in started:
         wait_for(lambda p=process: " ready." in workers.log_of(p), timeout=60)
     return started
@@ -250,11 +251,12 @@ def test_digest_accepted_then_worker_killed_is_resent_once_with_the_same_message
     claims = [publish(n) for n in range(2)]
     events = list(ChangeEvent.objects.filter(claim__in=claims))
     # The first worker pauses between the SMTP server's "250" and marking the digest
-    # sent; its lease is short so that the test need not wait long after the kill.
+    # sent (its email backend, tests.mail); its lease is short so that the test need not
+    # wait long after the kill.
     [doomed] = start_workers(
         celery_workers,
         smtp_server,
-        FACTCHECK_DIGEST_PAUSE_AFTER_SEND="30",
+        EMAIL_BACKEND="tests.mail.PausesAfterAcceptBackend",
         FACTCHECK_DIGEST_LEASE="3",
     )
     run_digests()

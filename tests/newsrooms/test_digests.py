@@ -32,6 +32,7 @@ from publishing import changelog
 from publishing.models import ChangeEvent, Publication
 from tests.conftest import wait_for
 from tests.factories import ClaimantFactory, ClaimFactory, rating
+from tests.mail import WorkerKilled
 from tests.reviewers.conftest import eager_tasks, run_concurrently  # noqa: F401 - fixture
 
 on_postgresql = pytest.mark.skipif(
@@ -134,17 +135,16 @@ def sent_digests_holding(entry: DigestEntry) -> int:
     ).count()
 
 
-def run_crashing_after_the_accept(monkeypatch) -> None:
+def run_crashing_after_the_accept(settings) -> None:
     """A digest run whose worker dies after the SMTP server accepted the first message
-    and before the ledger was updated."""
-
-    def crash(digest_id: int) -> None:
-        raise RuntimeError("worker killed")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(digests, "digest_mark_sent", crash)
-        with pytest.raises(RuntimeError):
+    and before the ledger was updated (tests.mail.DiesAfterAcceptBackend)."""
+    smtp = settings.EMAIL_BACKEND
+    settings.EMAIL_BACKEND = "tests.mail.DiesAfterAcceptBackend"
+    try:
+        with pytest.raises(WorkerKilled):
             digests.digests_run()
+    finally:
+        settings.EMAIL_BACKEND = smtp
 
 
 def to_whom(sink) -> list[str]:
@@ -439,7 +439,7 @@ def test_two_senders_of_one_digest_send_one_email(smtp_server, editor):
 
 @pytest.mark.django_db
 def test_crash_in_a_batch_resends_the_digest_in_flight_and_sends_the_rest_after_the_lease(
-    smtp_server, editor, settings, monkeypatch
+    smtp_server, editor, settings
 ):
     # digests_send leases a batch at once: a crash leaves the batch's other digests
     # leased but unsent; nobody takes them before the lease ends, then each goes once.
@@ -448,7 +448,7 @@ def test_crash_in_a_batch_resends_the_digest_in_flight_and_sends_the_rest_after_
         subscribe(f"reader{n}@example.org")
     publish(editor, "Before the crash")
 
-    run_crashing_after_the_accept(monkeypatch)
+    run_crashing_after_the_accept(settings)
     [first] = smtp_server.messages
     assert Digest.objects.filter(state=DigestState.OPEN, locked_until__isnull=False).count() == 3
 
@@ -467,13 +467,13 @@ def test_crash_in_a_batch_resends_the_digest_in_flight_and_sends_the_rest_after_
 
 @pytest.mark.django_db
 def test_crash_after_the_smtp_accept_resends_same_message_id_and_entries(
-    smtp_server, editor, settings, monkeypatch
+    smtp_server, editor, settings
 ):
     settings.FACTCHECK_DIGEST_LEASE = 1
     subscribe()
     publish(editor, "Before the crash")
 
-    run_crashing_after_the_accept(monkeypatch)
+    run_crashing_after_the_accept(settings)
     [first] = smtp_server.messages
     digest = Digest.objects.get()
     assert digest.state == DigestState.OPEN
@@ -526,12 +526,13 @@ def test_temporary_smtp_failure_keeps_the_digest_open_and_it_is_sent_once_later(
 
 
 @pytest.mark.django_db
-def test_out_of_attempts_the_entries_go_in_the_next_digest(smtp_server, editor, monkeypatch):
-    monkeypatch.setattr(digests, "DIGEST_MAX_ATTEMPTS", 2)
+def test_out_of_attempts_the_entries_go_in_the_next_digest(smtp_server, editor):
     subscribe()
     publish(editor)
     digests.ledger_extend()
     [digest_id] = digests.digests_open_due()
+    # Two attempts left: earlier runs used the others.
+    Digest.objects.filter(pk=digest_id).update(attempts=digests.DIGEST_MAX_ATTEMPTS - 2)
     smtp_server.replies.extend(["451 try later", "451 try later"])
 
     with pytest.raises(TemporaryEmailError):

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from newsrooms.api.throttling import NewsroomRateThrottle, parse_rate
+from factcheck.ratelimit import parse_rate
+from newsrooms.api.throttling import NewsroomRateThrottle
 from tests.newsrooms.conftest import bearer, fresh_ip
 
 RATINGS = "/api/v1/ratings/"
@@ -86,7 +87,7 @@ def test_requests_are_served_when_redis_is_down(client, make_token, settings, ca
     key = make_token("read")
     ip = fresh_ip()
 
-    with caplog.at_level(logging.WARNING, logger="newsrooms.api.throttling"):
+    with caplog.at_level(logging.WARNING, logger="factcheck.ratelimit"):
         answers = [client.get(RATINGS, REMOTE_ADDR=ip).status_code for _ in range(3)]
         answers.append(client.get(RATINGS, REMOTE_ADDR=ip, **bearer(key)).status_code)
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from claims.models import ClaimStatus
-from claims.workflow import WorkflowError
 from factcheck.emails import TemporaryEmailError, message_id
+from factcheck.errors import DomainError
 from newsrooms import digests, schedule, tokens
 from newsrooms.models import DigestFrequency, Subscription, SubscriptionState
 from newsrooms.subscriptions import (
@@ -549,7 +549,7 @@ def test_get_on_the_unsubscribe_link_changes_nothing(client, db):
     ],
 )
 def test_the_service_refuses_bad_input_naming_the_field(kwargs, field):
-    with pytest.raises(WorkflowError) as refused:
+    with pytest.raises(DomainError) as refused:
         subscription_create(**kwargs)
 
     assert refused.value.code == "invalid"
@@ -558,7 +558,7 @@ def test_the_service_refuses_bad_input_naming_the_field(kwargs, field):
 
 
 def test_the_service_names_every_field_at_fault_at_once():
-    with pytest.raises(WorkflowError) as refused:
+    with pytest.raises(DomainError) as refused:
         subscription_create(email="nope", ratings=["no-such-rating"], language="English!")
 
     assert set(refused.value.fields) == {"email", "ratings", "language"}
@@ -664,6 +664,50 @@ def test_a_redelivered_confirmation_task_sends_nothing_more(smtp_server, db):
     assert confirmation_send(subscription.pk) is False
 
     assert len(smtp_server.messages) == 1
+
+
+def test_a_confirmation_being_sent_by_another_task_is_left_to_it(smtp_server, db):
+    subscription = pending()
+    # Another worker holds the lease: it is sending right now.
+    Subscription.objects.filter(pk=subscription.pk).update(
+        confirmation_locked_until=timezone.now() + datetime.timedelta(seconds=60)
+    )
+
+    assert confirmation_send(subscription.pk) is False
+    assert smtp_server.messages == []
+
+
+def test_a_confirmation_whose_sender_died_goes_once_its_lease_ran_out(smtp_server, db):
+    subscription = pending()
+    Subscription.objects.filter(pk=subscription.pk).update(
+        confirmation_locked_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    assert confirmation_send(subscription.pk) is True
+    assert confirmation_send(subscription.pk) is False
+
+    [message] = smtp_server.messages
+    assert message["Message-ID"] == message_id(f"confirm-{subscription.pk}")
+    subscription.refresh_from_db()
+    assert subscription.confirmation_locked_until is None
+    assert subscription.confirmation_sent_at is not None
+
+
+def test_a_resend_asked_for_while_the_last_one_is_being_sent_goes_at_once(
+    smtp_server, settings, db
+):
+    settings.FACTCHECK_CONFIRM_RESEND_AFTER = 0
+    first = pending()
+    Subscription.objects.filter(pk=first.pk).update(  # the first email is on its way
+        confirmation_locked_until=timezone.now() + datetime.timedelta(seconds=60)
+    )
+
+    again = pending()  # the reader signs up again
+
+    assert again.pk == first.pk
+    assert confirmation_send(first.pk) is True
+    [message] = smtp_server.messages
+    assert message["Message-ID"] == message_id(f"confirm-{first.pk}-2")
 
 
 def broker_is_down(subscription_id: int) -> None:

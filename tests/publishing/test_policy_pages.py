@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from claims.models import ClaimStatus
-from claims.workflow import WorkflowError
+from factcheck.errors import DomainError
 from publishing import services
 from publishing.claimreview import claimreview_problems
 from publishing.documents import public_path
@@ -185,7 +185,7 @@ def test_the_admin_offers_no_add_or_delete(admin_user):
 def test_update_service_refuses_anyone_but_editors_and_admins(reviewer, outsider, admin_user):
     page = PolicyPage.objects.get(kind=PolicyKind.CORRECTIONS_POLICY)
     for actor in (reviewer, outsider, None):
-        with pytest.raises(WorkflowError) as refused:
+        with pytest.raises(DomainError) as refused:
             services.policy_page_update(actor=actor, page=page, title="x", body="y")
         assert refused.value.code == "forbidden"
     page.refresh_from_db()
@@ -201,7 +201,7 @@ def test_update_service_refuses_anyone_but_editors_and_admins(reviewer, outsider
 
 def test_update_service_refuses_an_empty_page(editor):
     page = PolicyPage.objects.get(kind=PolicyKind.ABOUT)
-    with pytest.raises(WorkflowError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.policy_page_update(actor=editor, page=page, title="About", body="   ")
     assert refused.value.code == "invalid" and "body" in refused.value.fields
     page.refresh_from_db()

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from claims import services
 from claims.models import ClaimStatus, VerdictStatus
-from claims.workflow import WorkflowError
+from factcheck.errors import DomainError
 from publishing.api.serializers import FactCheckSerializer
 from publishing.documents import publications_render
 from publishing.models import ChangeEvent, ChangeType, Publication
@@ -171,7 +171,7 @@ def test_withdrawal_takes_the_document_out_of_earlier_events(editor):
 
 def test_invalid_claimreview_refuses_the_approval_and_changes_nothing(editor):
     claim = ClaimFactory(status=ClaimStatus.IN_APPROVAL, appearances=[])
-    with pytest.raises(WorkflowError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.claim_approve(actor=editor, claim=claim)
     assert refused.value.code == "invalid"
     assert "itemReviewed.appearance" in refused.value.message
