@@ -120,7 +120,7 @@ def deep_cursor_path(env: dict[str, str]) -> tuple[str, int]:
     DRF's cursor is base64 of `p=<last id of the previous page>` (ordering -id)."""
     code = (
         "import django; django.setup()\n"
-        "from claims.models import Publication\n"
+        "from publishing.models import Publication\n"
         "ids = list(Publication.objects.order_by('-id').values_list('id', flat=True))\n"
         f"print(len(ids), ids[int(len(ids) * {DEEP_AT}) - 1])\n"
     )
