@@ -18,8 +18,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from factcheck.errors import DomainError
+from factcheck.ratelimit import client_ip, rate_count
 from newsrooms import tokens
-from newsrooms.api.throttling import NewsroomRateThrottle, client_ip
 from newsrooms.forms import SubscribeForm
 from newsrooms.models import Subscription, SubscriptionState
 from newsrooms.selectors import subscription_for_token
@@ -52,9 +52,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Sign-ups from one address count against the API's anonymous rate: the form
         # must not be a way round it to send confirmation emails in bulk.
-        allowed, retry_after = NewsroomRateThrottle().count(
-            f"ip:{client_ip(request)}", settings.FACTCHECK_ANON_RATE
-        )
+        allowed, retry_after = rate_count(f"ip:{client_ip(request)}", settings.FACTCHECK_ANON_RATE)
         if not allowed:
             response = _page(request, "slow_down.html", {}, status=429)
             response["Retry-After"] = str(retry_after)
